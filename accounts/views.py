@@ -1,0 +1,36 @@
+"""Pages: households and accounts the signed-in person may see."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from accounts.models import Account, Household
+from rebal.access import access_object
+from rebal.views.base import firm_page
+
+
+@firm_page("household.view")
+def household_list(request: HttpRequest) -> HttpResponse:
+    households = Household.objects.for_user(request.user, "household.view")
+    return render(request, "accounts/household_list.html", {"households": households})
+
+
+@firm_page("household.view")
+def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    household = access_object(Household, request.user, "household.view", pk=pk)
+    accounts = Account.objects.for_user(request.user, "account.view").filter(household=household)
+    return render(request, "accounts/household_detail.html",
+                  {"household": household, "accounts": accounts})
+
+
+@firm_page("account.view")
+def account_list(request: HttpRequest) -> HttpResponse:
+    accounts = Account.objects.for_user(request.user, "account.view").select_related("household")
+    return render(request, "accounts/account_list.html", {"accounts": accounts})
+
+
+@firm_page("account.view")
+def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    account = access_object(Account, request.user, "account.view", pk=pk)
+    return render(request, "accounts/account_detail.html", {"account": account})

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class DataopsConfig(AppConfig):
+    """Reference and market data, and the feed framework."""
+
+    name = "dataops"

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ModelsHubConfig(AppConfig):
+    """Allocations, products, programs and the model hub."""
+
+    name = "models_hub"

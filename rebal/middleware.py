@@ -1,0 +1,105 @@
+"""Per-request firm context and the second-factor gate."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from rebal.audit import audit_context
+from rebal.firm_context import activate_firm, reset_firm, set_database_setting
+from rebal.models import Membership
+
+SESSION_FIRM_KEY = "rebal_firm_id"
+
+
+def memberships_of(user) -> list[Membership]:
+    """The active memberships of `user`, readable before any firm is chosen (see the RLS policy)."""
+    return list(
+        Membership.objects.unscoped()
+        .filter(user=user, is_active=True, firm__is_active=True)
+        .select_related("firm")
+        .order_by("firm__code")
+    )
+
+
+class FirmContextMiddleware:
+    """Runs each request in one transaction with its firm set in Python and in PostgreSQL.
+
+    The firm is the signed-in person's chosen membership (session) or their first one. API token
+    requests have no session user here: token authentication activates the token's firm later,
+    inside this same transaction.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with transaction.atomic():
+            request.firm = None  # type: ignore[attr-defined]
+            request.membership = None  # type: ignore[attr-defined]
+            user = request.user
+            acting_user = None
+            if user.is_authenticated:
+                acting_user = user
+                set_database_setting("rebal.user_id", str(user.pk))
+                memberships = memberships_of(user)
+                chosen = request.session.get(SESSION_FIRM_KEY)
+                membership = next((m for m in memberships if m.firm_id == chosen), None)
+                membership = membership or (memberships[0] if memberships else None)
+                if membership is not None:
+                    activate_firm(membership.firm)
+                    user._rebal_membership = membership  # type: ignore[union-attr]
+                    request.firm = membership.firm  # type: ignore[attr-defined]
+                    request.membership = membership  # type: ignore[attr-defined]
+                request.memberships = memberships  # type: ignore[attr-defined]
+            try:
+                with audit_context(user=acting_user):
+                    response = self.get_response(request)
+            finally:
+                reset_firm()
+            if response.status_code >= 500:
+                transaction.set_rollback(True)
+            return response
+
+
+SECOND_FACTOR_EXEMPT_PREFIXES = ("/auth/", "/static/", "/healthz", "/readyz", "/api/")
+
+
+class SecondFactorRequiredMiddleware:
+    """Sends a signed-in but unverified person to the second-factor page when one is required.
+
+    Required when the platform requires it (production), the firm requires it, or the person has
+    enrolled a device. API requests authenticate with tokens and are not affected.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if needs_second_factor(request) and not request.path.startswith(
+            SECOND_FACTOR_EXEMPT_PREFIXES
+        ):
+            return redirect("otp")
+        return self.get_response(request)
+
+
+def second_factor_required(request: HttpRequest) -> bool:
+    from django_otp import user_has_device
+
+    firm = getattr(request, "firm", None)
+    return bool(
+        settings.REBAL_REQUIRE_TOTP
+        or (firm is not None and firm.require_totp)
+        or user_has_device(request.user)
+    )
+
+
+def needs_second_factor(request: HttpRequest) -> bool:
+    user = request.user
+    if not user.is_authenticated or user.is_verified():  # type: ignore[union-attr]
+        return False
+    return second_factor_required(request)

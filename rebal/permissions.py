@@ -1,0 +1,95 @@
+"""What each role may do: one declarative matrix, read by every list, page and endpoint.
+
+A cell is the scope of the action for the role: "all" rows of the firm, only those "assigned"
+to the person (advisor ↔ households and accounts through django-guardian), or absent (nothing).
+A firm admin may act in any role of the firm. API tokens get actions through their scopes.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from rebal.models import Role, Scope
+
+Scope_ = Literal["all", "assigned"]
+
+ALL, ASSIGNED = "all", "assigned"
+A, I, O, C, M, D = (Role.ADVISOR, Role.IPC, Role.OVERLAY_MANAGER, Role.COMPLIANCE,
+                    Role.MANAGEMENT, Role.DATA_MANAGER)
+
+# action -> {role: scope}. Firm admins hold every action at "all" (see scope_for).
+ROLE_MATRIX: dict[str, dict[str, Scope_]] = {
+    "home.view": {A: ALL, I: ALL, O: ALL, C: ALL, M: ALL, D: ALL},
+    "alert.view": {A: ALL, I: ALL, O: ALL, C: ALL, M: ALL, D: ALL},
+    "alert.acknowledge": {A: ALL, I: ALL, O: ALL, C: ALL, M: ALL, D: ALL},
+    "household.view": {A: ASSIGNED, I: ALL, O: ALL, C: ALL, M: ALL, D: ALL},
+    "account.view": {A: ASSIGNED, I: ALL, O: ALL, C: ALL, M: ALL, D: ALL},
+    "account.change_settings": {A: ASSIGNED, O: ALL},
+    "account.suspend": {O: ALL, C: ALL},
+    "model.view": {A: ALL, I: ALL, O: ALL, C: ALL, M: ALL},
+    "model.edit": {I: ALL},
+    "model.approve": {I: ALL},
+    "run.view": {O: ALL, C: ALL, M: ALL, D: ALL},
+    "batch.review": {O: ALL, C: ALL},
+    "batch.approve": {O: ALL},
+    "batch.release": {O: ALL},
+    "audit.view": {C: ALL},
+    "record.view": {C: ALL, O: ALL},
+    "kpi.view": {M: ALL, C: ALL},
+    "feed.view": {D: ALL, O: ALL},
+    "feed.upload": {D: ALL},
+    "security.edit": {D: ALL},
+    "membership.view": {},
+    "membership.manage": {},
+    "token.view": {},
+    "token.manage": {},
+    "policy.manage": {},
+}
+
+# API token scope -> actions it grants, always at "all" within the token's firm.
+SCOPE_ACTIONS: dict[str, set[str]] = {
+    Scope.ACCOUNTS_READ: {"account.view", "household.view"},
+    Scope.FEEDS_WRITE: {"feed.upload", "feed.view"},
+    Scope.ORDERS_READ: {"batch.review"},
+    Scope.ORDERS_WRITE: {"batch.review"},
+    Scope.ALERTS_READ: {"alert.view"},
+}
+
+
+class UnknownAction(KeyError):
+    """An action name that is not in the matrix: a typo must never mean 'nobody'."""
+
+
+def roles_of(user: Any) -> set[str]:
+    """The roles `user` holds in the firm of the current request or task."""
+    membership = getattr(user, "_rebal_membership", None)
+    if membership is None or not membership.is_active:
+        return set()
+    return set(membership.roles)
+
+
+def scope_for(user: Any, action: str) -> Scope_ | None:
+    if action not in ROLE_MATRIX:
+        raise UnknownAction(action)
+    token = getattr(user, "api_token", None)
+    if token is not None:
+        granted = set().union(*(SCOPE_ACTIONS.get(s, set()) for s in token.scopes))
+        return ALL if action in granted and token.revoked_at is None else None
+    roles = roles_of(user)
+    if Role.FIRM_ADMIN in roles:
+        return ALL
+    cells = ROLE_MATRIX[action]
+    scopes = {cells[role] for role in roles if role in cells}
+    if ALL in scopes:
+        return ALL
+    if ASSIGNED in scopes:
+        return ASSIGNED
+    return None
+
+
+def can(user: Any, action: str) -> bool:
+    return scope_for(user, action) is not None
+
+
+def actions_for(user: Any) -> list[str]:
+    return sorted(action for action in ROLE_MATRIX if can(user, action))

@@ -1,0 +1,163 @@
+"""Writes of the platform core: firms, memberships, API tokens, alerts. Atomic and audited."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from rebal.audit import audit_context
+from rebal.firm_context import firm_context, require_firm
+from rebal.models import Alert, APIToken, Firm, Membership, Role, Scope, User
+from rebal.models.api_token import hash_token, new_token_value
+
+
+class FirmCodeTaken(ValidationError):
+    """A firm with this code already exists."""
+
+
+@dataclass(frozen=True)
+class CreatedFirm:
+    firm: Firm
+    admin: User
+    one_time_password: str
+
+
+def user_ensure(*, email: str, acting_user: Any = None, password: str | None = None,
+                first_name: str = "", last_name: str = "") -> User:
+    """The user with this email, created (without a usable password unless given) if new."""
+    email = email.strip().lower()
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User(username=email, email=email, first_name=first_name, last_name=last_name)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save()
+    return user
+
+
+@transaction.atomic
+def firm_create(*, code: str, name: str, timezone_name: str, admin_email: str,
+                acting_user: Any = None, system_job: str = "", reason: str = "") -> CreatedFirm:
+    """Create a firm with its first firm admin, who gets a one-time password."""
+    code = code.strip().upper()
+    with audit_context(user=acting_user, system_job=system_job,
+                       reason=reason or f"Firm {code} created"):
+        if Firm.objects.filter(code=code).exists():
+            raise FirmCodeTaken(f"A firm with code {code!r} already exists; choose another code.")
+        firm = Firm(code=code, name=name, timezone=timezone_name)
+        firm.full_clean()
+        try:
+            with transaction.atomic():
+                firm.save()
+        except IntegrityError as error:
+            raise FirmCodeTaken(f"A firm with code {code!r} already exists.") from error
+        one_time_password = secrets.token_urlsafe(12)
+        admin = user_ensure(email=admin_email)
+        admin.set_password(one_time_password)
+        admin.save()
+        with firm_context(firm):
+            Membership.objects.create(user=admin, roles=[Role.FIRM_ADMIN])
+    return CreatedFirm(firm=firm, admin=admin, one_time_password=one_time_password)
+
+
+@transaction.atomic
+def membership_grant(*, user: User, roles: list[str], acting_user: Any, reason: str = "",
+                     system_job: str = "") -> Membership:
+    """Give `user` these roles in the current firm (replacing the roles they had)."""
+    unknown = set(roles) - set(Role.values)
+    if unknown:
+        raise ValidationError(f"Unknown role(s): {', '.join(sorted(unknown))}")
+    firm = require_firm()
+    with audit_context(user=acting_user, system_job=system_job,
+                       reason=reason or f"Roles set to {', '.join(roles)}"):
+        membership = Membership.objects.filter(user=user).first()
+        if membership is None:
+            membership = Membership(firm=firm, user=user)
+        membership.roles = sorted(roles)
+        membership.is_active = True
+        membership.save()
+    return membership
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: APIToken
+    value: str  # shown once, never stored
+
+
+@transaction.atomic
+def api_token_create(*, name: str, scopes: list[str], acting_user: Any, reason: str = "",
+                     system_job: str = "") -> IssuedToken:
+    """Issue a token for the current firm; only its hash is kept."""
+    unknown = set(scopes) - set(Scope.values)
+    if unknown:
+        raise ValidationError(f"Unknown scope(s): {', '.join(sorted(unknown))}; "
+                              f"known: {', '.join(Scope.values)}")
+    if not scopes:
+        raise ValidationError("A token needs at least one scope.")
+    if APIToken.objects.filter(name=name).exists():
+        raise ValidationError(f"This firm already has a token named {name!r}.")
+    value = new_token_value()
+    with audit_context(user=acting_user, system_job=system_job,
+                       reason=reason or f"API token {name!r} issued"):
+        token = APIToken.objects.create(
+            name=name, key_hash=hash_token(value), key_prefix=value[:10],
+            scopes=sorted(scopes), created_by=acting_user if getattr(acting_user, "pk", None) else None,
+        )
+    return IssuedToken(token=token, value=value)
+
+
+@transaction.atomic
+def api_token_revoke(*, token: APIToken, acting_user: Any, reason: str) -> APIToken:
+    """Revoke a token; the next request that presents it is refused."""
+    if token.revoked_at is None:
+        with audit_context(user=acting_user, reason=reason or "API token revoked"):
+            token.revoked_at = timezone.now()
+            token.save()
+    return token
+
+
+def alert_raise(*, firm: Firm, kind: str, severity: str, subject: str, message: str,
+                roles: list[str]) -> Alert:
+    """Raise an alert for the people in `roles`; an open alert for the same subject is folded."""
+    now = timezone.now()
+    with firm_context(firm):
+        alert = (Alert.objects.select_for_update()
+                 .filter(kind=kind, subject=subject, acknowledged_at__isnull=True).first())
+        if alert is None:
+            try:
+                with transaction.atomic():
+                    return Alert.objects.create(
+                        kind=kind, severity=severity, subject=subject, message=message,
+                        roles=sorted(roles), first_raised_at=now, last_raised_at=now,
+                    )
+            except IntegrityError:
+                # Another worker opened it a moment ago: fold into theirs.
+                alert = Alert.objects.select_for_update().get(
+                    kind=kind, subject=subject, acknowledged_at__isnull=True)
+        alert.occurrences += 1
+        alert.last_raised_at = now
+        alert.message = message
+        alert.severity = max(alert.severity, severity, key=_SEVERITY_ORDER.index)
+        alert.roles = sorted(set(alert.roles) | set(roles))
+        alert.save()
+        return alert
+
+
+_SEVERITY_ORDER = ["info", "warning", "critical"]
+
+
+@transaction.atomic
+def alert_acknowledge(*, alert: Alert, acting_user: Any) -> Alert:
+    if alert.acknowledged_at is None:
+        alert.acknowledged_at = timezone.now()
+        alert.acknowledged_by = acting_user
+        alert.save()
+    return alert

@@ -1,0 +1,28 @@
+"""URLs. Apps' routes are included by dotted path so the core never imports the rooms above it."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from rebal.views import administration, auth, health, home
+
+api_v1 = [
+    path("", include("rebal.api.urls")),
+    path("", include("accounts.api.urls")),
+]
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("auth/login/", auth.LoginView.as_view(), name="login"),
+    path("auth/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("auth/second-factor/", auth.otp, name="otp"),
+    path("firm/switch/", home.firm_switch, name="firm-switch"),
+    path("alerts/<int:pk>/acknowledge/", home.alert_acknowledge, name="alert-acknowledge"),
+    path("administration/members/", administration.member_list, name="member-list"),
+    path("administration/api-tokens/", administration.token_list, name="token-list"),
+    path("administration/api-tokens/<int:pk>/revoke/", administration.token_revoke,
+         name="token-revoke"),
+    path("", include("accounts.urls")),
+    path("api/v1/", include(api_v1)),
+]

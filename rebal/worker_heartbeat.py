@@ -1,0 +1,54 @@
+"""Celery workers announce themselves in Redis every few seconds; /readyz reads the announcements."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import redis
+from django.conf import settings
+
+KEY_PREFIX = "rebal:worker-heartbeat:"
+
+
+def _client(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+
+
+def live_workers(url: str) -> list[str]:
+    client = _client(url)
+    return sorted(key.decode()[len(KEY_PREFIX):] for key in client.scan_iter(KEY_PREFIX + "*"))
+
+
+def start_heartbeat(hostname: str) -> threading.Event:
+    """Refresh this worker's key until the returned event is set (or the process exits)."""
+    interval = settings.REBAL_WORKER_HEARTBEAT_SECONDS
+    stop = threading.Event()
+    client = _client(settings.REDIS_URL)
+
+    def beat() -> None:
+        while not stop.is_set():
+            try:
+                client.set(KEY_PREFIX + hostname, "1", ex=interval * 3)
+            except redis.RedisError:
+                pass  # Redis down: readyz will say so; keep trying.
+            stop.wait(interval)
+        client.delete(KEY_PREFIX + hostname)
+
+    threading.Thread(target=beat, name="rebal-heartbeat", daemon=True).start()
+    return stop
+
+
+def connect(app: Any) -> None:
+    from celery.signals import worker_ready, worker_shutdown
+
+    stops: list[threading.Event] = []
+
+    @worker_ready.connect(weak=False)
+    def _ready(sender: Any = None, **kwargs: Any) -> None:
+        stops.append(start_heartbeat(sender.hostname))
+
+    @worker_shutdown.connect(weak=False)
+    def _shutdown(**kwargs: Any) -> None:
+        for stop in stops:
+            stop.set()
