@@ -103,6 +103,8 @@ class AuditedQuerySet(models.QuerySet):
     """Refuses the QuerySet writes that bypass the per-row signals history relies on."""
 
     def update(self, **kwargs: Any) -> int:
+        if _bulk_allowed.get():  # bulk_update_audited, which writes the history itself
+            return super().update(**kwargs)
         raise HistorySkippedError(
             f"{self.model.__name__}.objects.update() would skip history; save each object "
             "or use rebal.audit.bulk_update_audited()."
@@ -143,6 +145,17 @@ def _bulk_permitted() -> Iterator[None]:
         yield
     finally:
         _bulk_allowed.reset(token)
+
+
+def update_unaudited_fields(queryset: models.QuerySet, **values: Any) -> int:
+    """UPDATE fields the model's history excludes (bookkeeping such as last_used_at)."""
+    history_model = queryset.model.history.model  # type: ignore[attr-defined]
+    excluded = set(getattr(history_model, "_history_excluded_fields", ()) or ())
+    audited = set(values) - excluded
+    if audited:
+        raise HistorySkippedError(f"{sorted(audited)} are audited; save the object instead")
+    with _bulk_permitted():
+        return queryset.update(**values)
 
 
 def bulk_create_audited(model: type[models.Model], objs: list[Any], **kwargs: Any) -> list[Any]:

@@ -39,7 +39,7 @@ def free_port() -> int:
 
 def start_services(stack: ExitStack) -> tuple[str, str]:
     """(admin database URL, Redis URL), embedded ones started for whichever is not set."""
-    STATE.mkdir(parents=True, exist_ok=True)
+    (STATE / "static").mkdir(parents=True, exist_ok=True)
     admin_url = os.environ.get("DATABASE_URL", "")
     redis_url = os.environ.get("REDIS_URL", "")
     if not admin_url:

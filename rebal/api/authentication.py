@@ -7,6 +7,7 @@ from typing import Any
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
+from rebal.audit import update_unaudited_fields
 from rebal.firm_context import activate_firm, set_database_setting
 from rebal.models import APIToken
 from rebal.models.api_token import TOKEN_PREFIX, hash_token
@@ -49,8 +50,7 @@ class APITokenAuthentication(authentication.BaseAuthentication):
         request._request.firm = token.firm
         now = timezone.now()
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-            # last_used_at is excluded from history; a plain UPDATE keeps it cheap.
-            APIToken.objects.filter(pk=token.pk)._update({"last_used_at": now})  # type: ignore[attr-defined]
+            update_unaudited_fields(APIToken.objects.filter(pk=token.pk), last_used_at=now)
         return TokenPrincipal(token), token
 
     def authenticate_header(self, request: Any) -> str:

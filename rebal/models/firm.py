@@ -59,3 +59,9 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.email or self.username
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise PermissionError(
+            "People are deactivated (is_active = False), never deleted: the audit history and "
+            "the records of their trades must keep pointing at them."
+        )

@@ -1,0 +1,151 @@
+"""Every audited model records who, when and why; history cannot be skipped or rewritten."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.apps import apps
+from django.db import DatabaseError, connection, transaction
+from simple_history.models import HistoricalChanges
+
+from accounts.models import Account, Household
+from rebal.audit import (
+    AuditedQuerySet,
+    HistorySkippedError,
+    audit_context,
+    bulk_create_audited,
+    bulk_update_audited,
+)
+from rebal.firm_context import firm_context
+from rebal.models import APIToken, Firm, Membership, User
+from rebal.services import api_token_create
+
+pytestmark = pytest.mark.django_db
+
+AUDITED_MODELS = [Firm, User, Membership, APIToken, Household, Account]
+
+
+def test_the_list_above_is_every_audited_model():
+    audited = {m for m in apps.get_models()
+               if hasattr(m, "history") and not issubclass(m, HistoricalChanges)}
+    assert audited == set(AUDITED_MODELS)
+    for model in audited:
+        assert isinstance(model._default_manager.get_queryset(), AuditedQuerySet) or \
+            issubclass(model._default_manager._queryset_class, AuditedQuerySet), model
+
+
+def _make(model, persona):
+    """A new unsaved object of `model` in the persona's firm, plus a field to change."""
+    user = persona.admin
+    return {
+        Firm: (lambda: Firm(code="AUDITX", name="Audit X"), "name"),
+        User: (lambda: User(username="newbie@x.test", email="newbie@x.test"), "first_name"),
+        Membership: (lambda: Membership(user=User.objects.create(
+            username="m@x.test", email="m@x.test"), roles=["advisor"]), "roles"),
+        APIToken: (lambda: APIToken(name="oms", key_hash="f" * 64, key_prefix="rbl_x",
+                                    scopes=["orders:read"], created_by=user), "name"),
+        Household: (lambda: Household(code="AUD", name="Audit Household"), "name"),
+        Account: (lambda: Account(account_number="AUD-1", name="Audit Acct",
+                                  household=persona.household), "name"),
+    }[model]
+
+
+@pytest.mark.parametrize("model", AUDITED_MODELS, ids=lambda m: m.__name__)
+def test_create_update_delete_record_who_when_why(model, alice_firm):
+    factory, field = _make(model, alice_firm)
+    before = dt.datetime.now(dt.UTC)
+    with firm_context(alice_firm.firm):
+        with audit_context(user=alice_firm.admin, reason="created for the audit test"):
+            obj = factory()
+            obj.save()
+        with audit_context(user=alice_firm.compliance, reason="renamed"):
+            value = ["ipc"] if field == "roles" else "Changed"
+            setattr(obj, field, value)
+            obj.save()
+        with audit_context(system_job="nightly", reason="removed"):
+            pk = obj.pk
+            if model is User:
+                obj.is_active = False
+                obj.save()
+            else:
+                obj.delete()
+        history = list(model.history.filter(id=pk).order_by("history_date", "history_id"))
+    assert [h.history_type for h in history] == ["+", "~", "~" if model is User else "-"]
+    created, changed, deleted = history
+    assert created.history_user == alice_firm.admin
+    assert created.history_change_reason == "created for the audit test"
+    assert changed.history_user == alice_firm.compliance
+    assert changed.history_change_reason == "renamed"
+    assert getattr(changed, field) == value
+    assert deleted.history_user is None and deleted.history_system_job == "nightly"
+    assert deleted.history_change_reason == "removed"
+    assert all(h.history_date >= before and h.history_date.tzinfo is not None for h in history)
+    diff = changed.diff_against(created)
+    assert [c.field for c in diff.changes] == [field]
+
+
+def test_people_are_deactivated_never_deleted(alice_firm):
+    with pytest.raises(PermissionError, match="deactivated"):
+        alice_firm.advisor.delete()
+
+
+def test_api_token_writes_record_the_token(alice_firm):
+    with firm_context(alice_firm.firm):
+        issued = api_token_create(name="oms", scopes=["orders:read"], acting_user=alice_firm.admin)
+        with audit_context(api_token=issued.token, reason="via API"):
+            Household.objects.create(code="TOK", name="Created by token")
+        record = Household.history.get(code="TOK")
+    assert record.history_api_token_id == issued.token.pk
+    assert record.history_change_reason == "via API"
+
+
+def test_write_with_no_actor_is_refused(alice_firm):
+    from rebal.audit import _actor, Actor
+
+    token = _actor.set(Actor())
+    try:
+        with firm_context(alice_firm.firm), pytest.raises(HistorySkippedError):
+            Household.objects.create(code="ANON", name="Nobody")
+    finally:
+        _actor.reset(token)
+
+
+@pytest.mark.parametrize("model", AUDITED_MODELS, ids=lambda m: m.__name__)
+def test_history_skipping_writes_are_refused(model, alice_firm):
+    with firm_context(alice_firm.firm):
+        with pytest.raises(HistorySkippedError):
+            model.objects.all().update(pk=0)
+        factory, _ = _make(model, alice_firm)
+        with pytest.raises(HistorySkippedError):
+            model.objects.bulk_create([factory()])
+        existing = list(model.objects.all()[:1])
+        with pytest.raises(HistorySkippedError):
+            model.objects.bulk_update(existing, ["pk"])
+
+
+def test_bulk_helpers_write_history(alice_firm):
+    with firm_context(alice_firm.firm), audit_context(system_job="securities feed",
+                                                      reason="file households_20261124.csv"):
+        created = bulk_create_audited(Household, [
+            Household(firm=alice_firm.firm, code=f"B{i}", name=f"Bulk {i}") for i in range(3)])
+        for household in created:
+            household.name += " (renamed)"
+        bulk_update_audited(Household, created, ["name"])
+        rows = list(Household.history.filter(code__startswith="B").order_by("history_id"))
+    assert len(rows) == 6
+    assert {r.history_change_reason for r in rows} == {"file households_20261124.csv"}
+    assert {r.history_system_job for r in rows} == {"securities feed"}
+    assert [r.name for r in rows if r.history_type == "~"] == [
+        "Bulk 0 (renamed)", "Bulk 1 (renamed)", "Bulk 2 (renamed)"]
+
+
+@pytest.mark.parametrize("table", sorted({m._meta.db_table for m in apps.get_models()
+                                          if issubclass(m, HistoricalChanges)}))
+def test_history_rows_cannot_be_updated_or_deleted(table, alice_firm):
+    with firm_context(alice_firm.firm), connection.cursor() as cursor:
+        for statement in (f"UPDATE {table} SET history_change_reason = 'rewritten'",  # noqa: S608
+                          f"DELETE FROM {table}",  # noqa: S608
+                          f"TRUNCATE {table}"):
+            with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic():
+                cursor.execute(statement)

@@ -1,0 +1,107 @@
+"""The role × action matrix, cell by cell, against a grid written out independently here."""
+
+from __future__ import annotations
+
+import pytest
+
+from rebal.models import Membership, Role
+from rebal.permissions import ROLE_MATRIX, UnknownAction, scope_for
+
+# a = all rows of the firm, s = only those assigned to the person, . = not permitted.
+# Columns: advisor, ipc, overlay_manager, compliance, management, data_manager, firm_admin
+EXPECTED = """
+home.view                a a a a a a a
+alert.view               a a a a a a a
+alert.acknowledge        a a a a a a a
+household.view           s a a a a a a
+account.view             s a a a a a a
+account.change_settings  s . a . . . a
+account.suspend          . . a a . . a
+model.view               a a a a a . a
+model.edit               . a . . . . a
+model.approve            . a . . . . a
+run.view                 . . a a a a a
+batch.review             . . a a . . a
+batch.approve            . . a . . . a
+batch.release            . . a . . . a
+audit.view               . . . a . . a
+record.view              . . a a . . a
+kpi.view                 . . . a a . a
+feed.view                . . a . . a a
+feed.upload              . . . . . a a
+security.edit            . . . . . a a
+membership.view          . . . . . . a
+membership.manage        . . . . . . a
+token.view               . . . . . . a
+token.manage             . . . . . . a
+policy.manage            . . . . . . a
+"""
+COLUMNS = [Role.ADVISOR, Role.IPC, Role.OVERLAY_MANAGER, Role.COMPLIANCE, Role.MANAGEMENT,
+           Role.DATA_MANAGER, Role.FIRM_ADMIN]
+SYMBOL = {"a": "all", "s": "assigned", ".": None}
+
+
+def expected_cells():
+    for line in EXPECTED.strip().splitlines():
+        action, *symbols = line.split()
+        for role, symbol in zip(COLUMNS, symbols, strict=True):
+            yield action, role, SYMBOL[symbol]
+
+
+class _Person:
+    def __init__(self, roles):
+        self._rebal_membership = Membership(roles=list(roles), is_active=True)
+
+
+def test_grid_covers_exactly_the_matrix():
+    assert {action for action, _, _ in expected_cells()} == set(ROLE_MATRIX)
+
+
+@pytest.mark.parametrize(("action", "role", "scope"), list(expected_cells()),
+                         ids=lambda v: str(v))
+def test_cell(action, role, scope):
+    assert scope_for(_Person([role]), action) == scope
+
+
+def test_several_roles_take_the_widest_scope():
+    assert scope_for(_Person([Role.ADVISOR, Role.OVERLAY_MANAGER]), "account.view") == "all"
+    assert scope_for(_Person([Role.ADVISOR, Role.DATA_MANAGER]), "batch.approve") is None
+
+
+def test_inactive_membership_grants_nothing():
+    person = _Person([Role.FIRM_ADMIN])
+    person._rebal_membership.is_active = False
+    assert scope_for(person, "home.view") is None
+
+
+def test_unknown_action_is_an_error_not_a_denial():
+    with pytest.raises(UnknownAction):
+        scope_for(_Person([Role.FIRM_ADMIN]), "acount.view")
+
+
+@pytest.mark.django_db
+def test_pages_follow_the_matrix(client, alice_firm):
+    expectations = [  # (person, url, status)
+        (alice_firm.advisor, "/households/", 200),
+        (alice_firm.advisor, "/administration/api-tokens/", 403),
+        (alice_firm.compliance, "/administration/members/", 403),
+        (alice_firm.admin, "/administration/members/", 200),
+        (alice_firm.overlay_manager, "/accounts/", 200),
+    ]
+    for person, url, status in expectations:
+        client.force_login(person)
+        assert client.get(url).status_code == status, (person, url)
+
+
+@pytest.mark.django_db
+def test_advisor_sees_only_assigned_households_and_their_accounts(client, alice_firm):
+    client.force_login(alice_firm.advisor)
+    households = client.get("/api/v1/households/").json()["results"]
+    assert [h["code"] for h in households] == ["ALICE-HH1"]
+    accounts = client.get("/api/v1/accounts/").json()["results"]
+    assert [a["account_number"] for a in accounts] == ["ALICE-001"]
+    assert client.get(f"/accounts/{alice_firm.other_account.pk}/").status_code == 404
+    assert client.get(f"/api/v1/accounts/{alice_firm.other_account.pk}/").status_code == 404
+    client.force_login(alice_firm.overlay_manager)
+    accounts = client.get("/api/v1/accounts/").json()["results"]
+    assert [a["account_number"] for a in accounts] == ["ALICE-001", "ALICE-002"]
