@@ -168,7 +168,8 @@ def test(args: argparse.Namespace) -> int:
         admin_url, redis_url = start_services(stack)
         env = {**os.environ, "REDIS_URL": redis_url, "REBAL_ADMIN_DATABASE_URL": admin_url,
                "DJANGO_SETTINGS_MODULE": "rebal.settings.test",
-               **database_env(admin_url, "rebal_test")}
+               # One database per run, so concurrent runs on one server never collide.
+               **database_env(admin_url, f"rebal_test_{os.getpid()}")}
         if not args.no_lint:
             code = run_lint(env)
             if code:

@@ -24,5 +24,5 @@ urlpatterns = [
     path("administration/api-tokens/<int:pk>/revoke/", administration.token_revoke,
          name="token-revoke"),
     path("", include("accounts.urls")),
-    path("api/v1/", include(api_v1)),
+    path("api/v1/", include((api_v1, "api"))),
 ]

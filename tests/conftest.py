@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.db import connections
 
 from rebal.audit import audit_context
-from rebal.dbroles import ensure_database
+from rebal.dbroles import drop_database, ensure_database
 
 
 @pytest.fixture(scope="session")
@@ -37,7 +37,7 @@ def test_database(admin_database_url: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_blocker, test_database):  # noqa: ANN001
+def django_db_setup(django_db_blocker, test_database, admin_database_url):  # noqa: ANN001
     """Migrate the fresh test database as the owner role; tests then use the application role."""
     assert "owner" in settings.DATABASES, "./run test provides REBAL_OWNER_DATABASE_URL"
     with django_db_blocker.unblock():
@@ -46,6 +46,7 @@ def django_db_setup(django_db_blocker, test_database):  # noqa: ANN001
     yield
     with django_db_blocker.unblock():
         connections.close_all()
+    drop_database(admin_database_url, test_database["name"])
 
 
 @pytest.fixture(autouse=True)
