@@ -16,7 +16,8 @@ from rebal.services import membership_grant, user_ensure
 
 DEMO_PASSWORD = "rebal-demo-password"  # noqa: S105 - the demo's published sign-in
 DEMO_HOUSEHOLDS = [
-    ("HH-ALVAREZ", "Alvarez Family", [("10000001", "Alvarez Joint"), ("10000002", "Maria Alvarez IRA")]),
+    ("HH-ALVAREZ", "Alvarez Family",
+     [("10000001", "Alvarez Joint"), ("10000002", "Maria Alvarez IRA")]),
     ("HH-CHEN", "Chen Household", [("10000003", "Chen Family Trust")]),
     ("HH-OKAFOR", "Okafor Household", [("10000004", "Okafor Individual")]),
 ]

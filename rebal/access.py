@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
-from django.db import models
 from django.http import Http404
 
-ModelT = TypeVar("ModelT", bound=models.Model)
 
-
-def access_object(model: type[ModelT], user: Any, action: str, **lookup: Any) -> ModelT:
+def access_object(model: Any, user: Any, action: str, **lookup: Any) -> Any:
     """The object `user` may perform `action` on, or Http404 whatever the reason it is not."""
     try:
-        return model.objects.for_user(user, action).get(**lookup)  # type: ignore[attr-defined]
+        return model.objects.for_user(user, action).get(**lookup)
     except (model.DoesNotExist, ValueError, TypeError) as error:
         raise Http404(f"No {model._meta.verbose_name} matches the given query.") from error

@@ -34,7 +34,8 @@ class Actor:
         return bool(self.user or self.api_token or self.system_job)
 
 
-_actor: ContextVar[Actor] = ContextVar("rebal_audit_actor", default=Actor())
+NO_ACTOR = Actor()
+_actor: ContextVar[Actor] = ContextVar("rebal_audit_actor", default=NO_ACTOR)
 _bulk_allowed: ContextVar[bool] = ContextVar("rebal_audit_bulk_allowed", default=False)
 
 
@@ -149,7 +150,7 @@ def _bulk_permitted() -> Iterator[None]:
 
 def update_unaudited_fields(queryset: models.QuerySet, **values: Any) -> int:
     """UPDATE fields the model's history excludes (bookkeeping such as last_used_at)."""
-    history_model = queryset.model.history.model  # type: ignore[attr-defined]
+    history_model = queryset.model.history.model
     excluded = set(getattr(history_model, "_history_excluded_fields", ()) or ())
     audited = set(values) - excluded
     if audited:

@@ -48,7 +48,7 @@ def history_tables() -> list[str]:
 def extra_visibility() -> dict[str, str]:
     """Per-table SQL that widens what is visible, declared on the model (rls_also_visible_when)."""
     return {
-        model._meta.db_table: model.rls_also_visible_when
+        model._meta.db_table: getattr(model, "rls_also_visible_when", "")
         for model in apps.get_models()
         if getattr(model, "rls_also_visible_when", "")
     }

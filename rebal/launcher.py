@@ -140,7 +140,8 @@ def lint_steps() -> list[tuple[str, list[str], dict[str, str]]]:
          [PYTHON, "manage.py", "makemigrations", "--check", "--dry-run"], {}),
         ("check --deploy (production)",
          [PYTHON, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], production),
-        ("mypy", [str(BIN / "mypy"), "rebal", "accounts/services.py"], {}),
+        ("mypy", [str(BIN / "mypy"), "rebal",
+                  *sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("*/services.py"))], {}),
     ]
 
 

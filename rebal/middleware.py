@@ -52,7 +52,7 @@ class FirmContextMiddleware:
                 membership = membership or (memberships[0] if memberships else None)
                 if membership is not None:
                     activate_firm(membership.firm)
-                    user._rebal_membership = membership  # type: ignore[union-attr]
+                    user._rebal_membership = membership  # type: ignore[attr-defined]
                     request.firm = membership.firm  # type: ignore[attr-defined]
                     request.membership = membership  # type: ignore[attr-defined]
                 request.memberships = memberships  # type: ignore[attr-defined]
@@ -100,6 +100,6 @@ def second_factor_required(request: HttpRequest) -> bool:
 
 def needs_second_factor(request: HttpRequest) -> bool:
     user = request.user
-    if not user.is_authenticated or user.is_verified():  # type: ignore[union-attr]
+    if not user.is_authenticated or user.is_verified():  # type: ignore[attr-defined]
         return False
     return second_factor_required(request)

@@ -7,38 +7,38 @@ A firm admin may act in any role of the firm. API tokens get actions through the
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from rebal.models import Role, Scope
 
-Scope_ = Literal["all", "assigned"]
+ScopeName = str  # "all" or "assigned"
 
 ALL, ASSIGNED = "all", "assigned"
-A, I, O, C, M, D = (Role.ADVISOR, Role.IPC, Role.OVERLAY_MANAGER, Role.COMPLIANCE,
-                    Role.MANAGEMENT, Role.DATA_MANAGER)
+ADV, IPC, OVL, CMP, MGT, DAT = (Role.ADVISOR, Role.IPC, Role.OVERLAY_MANAGER, Role.COMPLIANCE,
+                                Role.MANAGEMENT, Role.DATA_MANAGER)
 
 # action -> {role: scope}. Firm admins hold every action at "all" (see scope_for).
-ROLE_MATRIX: dict[str, dict[str, Scope_]] = {
-    "home.view": {A: ALL, I: ALL, O: ALL, C: ALL, M: ALL, D: ALL},
-    "alert.view": {A: ALL, I: ALL, O: ALL, C: ALL, M: ALL, D: ALL},
-    "alert.acknowledge": {A: ALL, I: ALL, O: ALL, C: ALL, M: ALL, D: ALL},
-    "household.view": {A: ASSIGNED, I: ALL, O: ALL, C: ALL, M: ALL, D: ALL},
-    "account.view": {A: ASSIGNED, I: ALL, O: ALL, C: ALL, M: ALL, D: ALL},
-    "account.change_settings": {A: ASSIGNED, O: ALL},
-    "account.suspend": {O: ALL, C: ALL},
-    "model.view": {A: ALL, I: ALL, O: ALL, C: ALL, M: ALL},
-    "model.edit": {I: ALL},
-    "model.approve": {I: ALL},
-    "run.view": {O: ALL, C: ALL, M: ALL, D: ALL},
-    "batch.review": {O: ALL, C: ALL},
-    "batch.approve": {O: ALL},
-    "batch.release": {O: ALL},
-    "audit.view": {C: ALL},
-    "record.view": {C: ALL, O: ALL},
-    "kpi.view": {M: ALL, C: ALL},
-    "feed.view": {D: ALL, O: ALL},
-    "feed.upload": {D: ALL},
-    "security.edit": {D: ALL},
+ROLE_MATRIX: dict[str, dict[str, ScopeName]] = {
+    "home.view": {ADV: ALL, IPC: ALL, OVL: ALL, CMP: ALL, MGT: ALL, DAT: ALL},
+    "alert.view": {ADV: ALL, IPC: ALL, OVL: ALL, CMP: ALL, MGT: ALL, DAT: ALL},
+    "alert.acknowledge": {ADV: ALL, IPC: ALL, OVL: ALL, CMP: ALL, MGT: ALL, DAT: ALL},
+    "household.view": {ADV: ASSIGNED, IPC: ALL, OVL: ALL, CMP: ALL, MGT: ALL, DAT: ALL},
+    "account.view": {ADV: ASSIGNED, IPC: ALL, OVL: ALL, CMP: ALL, MGT: ALL, DAT: ALL},
+    "account.change_settings": {ADV: ASSIGNED, OVL: ALL},
+    "account.suspend": {OVL: ALL, CMP: ALL},
+    "model.view": {ADV: ALL, IPC: ALL, OVL: ALL, CMP: ALL, MGT: ALL},
+    "model.edit": {IPC: ALL},
+    "model.approve": {IPC: ALL},
+    "run.view": {OVL: ALL, CMP: ALL, MGT: ALL, DAT: ALL},
+    "batch.review": {OVL: ALL, CMP: ALL},
+    "batch.approve": {OVL: ALL},
+    "batch.release": {OVL: ALL},
+    "audit.view": {CMP: ALL},
+    "record.view": {CMP: ALL, OVL: ALL},
+    "kpi.view": {MGT: ALL, CMP: ALL},
+    "feed.view": {DAT: ALL, OVL: ALL},
+    "feed.upload": {DAT: ALL},
+    "security.edit": {DAT: ALL},
     "membership.view": {},
     "membership.manage": {},
     "token.view": {},
@@ -68,7 +68,7 @@ def roles_of(user: Any) -> set[str]:
     return set(membership.roles)
 
 
-def scope_for(user: Any, action: str) -> Scope_ | None:
+def scope_for(user: Any, action: str) -> ScopeName | None:
     if action not in ROLE_MATRIX:
         raise UnknownAction(action)
     token = getattr(user, "api_token", None)

@@ -109,7 +109,8 @@ def api_token_create(*, name: str, scopes: list[str], acting_user: Any, reason: 
                        reason=reason or f"API token {name!r} issued"):
         token = APIToken.objects.create(
             name=name, key_hash=hash_token(value), key_prefix=value[:10],
-            scopes=sorted(scopes), created_by=acting_user if getattr(acting_user, "pk", None) else None,
+            scopes=sorted(scopes),
+            created_by=acting_user if getattr(acting_user, "pk", None) else None,
         )
     return IssuedToken(token=token, value=value)
 

@@ -1,7 +1,8 @@
-"""Celery workers announce themselves in Redis every few seconds; /readyz reads the announcements."""
+"""Celery workers announce themselves in Redis every few seconds; /readyz reads that."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from typing import Any
 
@@ -28,10 +29,9 @@ def start_heartbeat(hostname: str) -> threading.Event:
 
     def beat() -> None:
         while not stop.is_set():
-            try:
+            # Redis down: readyz will say so; keep trying.
+            with contextlib.suppress(redis.RedisError):
                 client.set(KEY_PREFIX + hostname, "1", ex=interval * 3)
-            except redis.RedisError:
-                pass  # Redis down: readyz will say so; keep trying.
             stop.wait(interval)
         client.delete(KEY_PREFIX + hostname)
 

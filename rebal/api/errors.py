@@ -1,4 +1,7 @@
-"""One JSON error shape for every API failure: {"error": {"status", "code", "message", "fields"}}."""
+"""One JSON error shape for every API failure.
+
+{"error": {"status": 404, "code": "not_found", "message": "Not found.", "fields": {}}}
+"""
 
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ class RoleActionPermission(BasePermission):
         user = request.user
         if user is None or not getattr(user, "is_authenticated", False):
             return False
-        if getattr(request, "firm", None) is None and getattr(request._request, "firm", None) is None:
+        if getattr(request._request, "firm", None) is None:
             return False
         action = view.required_action(request)
         if action is not None and can(user, action):

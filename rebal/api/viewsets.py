@@ -23,6 +23,7 @@ ACTION_VERBS = {
 
 
 class FirmScopedViewSetMixin:
+    request: Any
     model: ClassVar[type[models.Model]]
     permission_object: ClassVar[str]
     select_related: ClassVar[tuple[str, ...]] = ()

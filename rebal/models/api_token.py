@@ -11,7 +11,7 @@ from django.db import models
 from rebal.audit import audited_history
 from rebal.models.base import AuditedFirmManager, FirmOwnedModel
 
-TOKEN_PREFIX = "rbl_"
+TOKEN_PREFIX = "rbl_"  # noqa: S105 - a public prefix, not a secret
 
 
 class Scope(models.TextChoices):

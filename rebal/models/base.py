@@ -23,7 +23,7 @@ class FirmScopedQuerySet(models.QuerySet):
     _requires_firm = False
 
     def _clone(self) -> Any:
-        clone = super()._clone()  # type: ignore[misc]
+        clone = super()._clone()
         clone._requires_firm = self._requires_firm
         return clone
 
@@ -33,7 +33,7 @@ class FirmScopedQuerySet(models.QuerySet):
 
     def _fetch_all(self) -> None:
         self._check_firm()
-        super()._fetch_all()  # type: ignore[misc]
+        super()._fetch_all()
 
     def count(self) -> int:
         self._check_firm()
@@ -57,7 +57,7 @@ class FirmScopedQuerySet(models.QuerySet):
 
     def _update(self, values: Any) -> Any:
         self._check_firm()
-        return super()._update(values)  # type: ignore[misc]
+        return super()._update(values)
 
     def delete(self) -> Any:
         self._check_firm()
@@ -84,7 +84,7 @@ class FirmScopedManager(models.Manager):
 
     def get_queryset(self) -> Any:
         queryset = super().get_queryset().filter(firm_id=CURRENT_FIRM)
-        queryset._requires_firm = True
+        queryset._requires_firm = True  # type: ignore[attr-defined]
         return queryset
 
     def for_firm(self, firm: Any) -> Any:
@@ -113,11 +113,6 @@ class FirmOwnedModel(models.Model):
     class Meta:
         abstract = True
 
-    @classmethod
-    def assigned_to(cls, user: Any) -> models.Q:
-        """Rows granted to `user` object by object; models with advisor scoping override this."""
-        return models.Q(pk__in=[])
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.firm_id is None:
             self.firm = require_firm()
@@ -128,3 +123,8 @@ class FirmOwnedModel(models.Model):
                     f"{type(self).__name__} of firm {self.firm_id} written in firm {firm.pk}"
                 )
         super().save(*args, **kwargs)
+
+    @classmethod
+    def assigned_to(cls, user: Any) -> models.Q:
+        """Rows granted to `user` object by object; models with advisor scoping override this."""
+        return models.Q(pk__in=[])

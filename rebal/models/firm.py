@@ -22,7 +22,8 @@ class Firm(models.Model):
 
     code = models.CharField(
         max_length=20, unique=True,
-        validators=[RegexValidator(r"^[A-Z0-9][A-Z0-9_-]*$", "Upper-case letters, digits, - and _")],
+        validators=[RegexValidator(r"^[A-Z0-9][A-Z0-9_-]*$",
+                                   "Upper-case letters, digits, - and _")],
     )
     name = models.CharField(max_length=200)
     timezone = models.CharField(max_length=64, default="America/New_York",
@@ -41,7 +42,7 @@ class Firm(models.Model):
         return f"{self.code} — {self.name}"
 
 
-class AuditedUserManager(UserManager.from_queryset(AuditedQuerySet)):  # type: ignore[misc]
+class AuditedUserManager(UserManager.from_queryset(AuditedQuerySet)):
     """The user manager, refusing history-skipping writes."""
 
 

@@ -1,4 +1,4 @@
-"""Settings shared by every configuration; every deployment-specific value comes from the environment."""
+"""Settings shared by every configuration; deployment-specific values come from the environment."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from rebal.env import env_bool, env_database, env_int, env_list, env_redis_url, 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 STATE_DIR = Path(env_str("REBAL_STATE_DIR", str(BASE_DIR / ".rebal")))
 
-SECRET_KEY = env_str("DJANGO_SECRET_KEY", "insecure-development-key-not-for-production-use-0123456789")
+SECRET_KEY = env_str("DJANGO_SECRET_KEY",
+                     "insecure-development-key-not-for-production-use-0123456789")
 DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 
