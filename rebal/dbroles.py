@@ -92,3 +92,20 @@ def drop_database(admin_url: str, dbname: str) -> None:
                 sql.Identifier(dbname)))
     finally:
         connection.close()
+
+
+def main() -> None:
+    """`python -m rebal.dbroles ADMIN_URL DBNAME`: create roles and database, print both URLs."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("admin_url")
+    parser.add_argument("dbname")
+    args = parser.parse_args()
+    urls = ensure_database(args.admin_url, args.dbname)
+    print(f"REBAL_OWNER_DATABASE_URL={urls.owner}")  # noqa: T201
+    print(f"REBAL_DATABASE_URL={urls.app}")  # noqa: T201
+
+
+if __name__ == "__main__":
+    main()
