@@ -103,8 +103,8 @@ def main() -> None:
     parser.add_argument("dbname")
     args = parser.parse_args()
     urls = ensure_database(args.admin_url, args.dbname)
-    print(f"REBAL_OWNER_DATABASE_URL={urls.owner}")  # noqa: T201
-    print(f"REBAL_DATABASE_URL={urls.app}")  # noqa: T201
+    print(f"REBAL_OWNER_DATABASE_URL={urls.owner}")
+    print(f"REBAL_DATABASE_URL={urls.app}")
 
 
 if __name__ == "__main__":

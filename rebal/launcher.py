@@ -43,7 +43,12 @@ def start_services(stack: ExitStack) -> tuple[str, str]:
     admin_url = os.environ.get("DATABASE_URL", "")
     redis_url = os.environ.get("REDIS_URL", "")
     if not admin_url:
+        import logging
+
         import pgserver
+
+        # Its exit handler logs after the streams are closed; only its warnings matter.
+        logging.getLogger("pgserver").setLevel(logging.WARNING)
 
         log("DATABASE_URL not set: starting embedded PostgreSQL (pgserver) in .rebal/pgdata")
         server = pgserver.get_server(STATE / "pgdata", cleanup_mode="stop")
@@ -141,7 +146,8 @@ def lint_steps() -> list[tuple[str, list[str], dict[str, str]]]:
         ("check --deploy (production)",
          [PYTHON, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], production),
         ("mypy", [str(BIN / "mypy"), "rebal",
-                  *sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("*/services.py"))], {}),
+                  *sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("*/services.py")
+                          if p.parent.name != "rebal")], {}),
     ]
 
 
@@ -200,7 +206,11 @@ def main(argv: list[str] | None = None) -> int:
     test_parser.set_defaults(handler=test)
     commands.add_parser("lint", help="ruff, import-linter, migrations, deploy check, mypy"
                         ).set_defaults(handler=lint)
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "test":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if args.command == "test":
+        args.pytest_args = [*extra, *args.pytest_args]
     return int(args.handler(args))
 
 

@@ -21,8 +21,8 @@ def live_workers(url: str) -> list[str]:
     return sorted(key.decode()[len(KEY_PREFIX):] for key in client.scan_iter(KEY_PREFIX + "*"))
 
 
-def start_heartbeat(hostname: str) -> threading.Event:
-    """Refresh this worker's key until the returned event is set (or the process exits)."""
+def start_heartbeat(hostname: str) -> tuple[threading.Event, threading.Thread]:
+    """Refresh this worker's key until the returned event is set; the thread then withdraws it."""
     interval = settings.REBAL_WORKER_HEARTBEAT_SECONDS
     stop = threading.Event()
     client = _client(settings.REDIS_URL)
@@ -35,20 +35,24 @@ def start_heartbeat(hostname: str) -> threading.Event:
             stop.wait(interval)
         client.delete(KEY_PREFIX + hostname)
 
-    threading.Thread(target=beat, name="rebal-heartbeat", daemon=True).start()
-    return stop
+    thread = threading.Thread(target=beat, name="rebal-heartbeat", daemon=True)
+    thread.start()
+    return stop, thread
 
 
 def connect(app: Any) -> None:
     from celery.signals import worker_ready, worker_shutdown
 
-    stops: list[threading.Event] = []
+    beats: list[tuple[threading.Event, threading.Thread]] = []
 
     @worker_ready.connect(weak=False)
     def _ready(sender: Any = None, **kwargs: Any) -> None:
-        stops.append(start_heartbeat(sender.hostname))
+        beats.append(start_heartbeat(sender.hostname))
 
     @worker_shutdown.connect(weak=False)
     def _shutdown(**kwargs: Any) -> None:
-        for stop in stops:
+        # Withdraw the key before the process exits, so /readyz stops counting this worker now.
+        for stop, _ in beats:
             stop.set()
+        for _, thread in beats:
+            thread.join(timeout=5)

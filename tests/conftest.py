@@ -37,7 +37,7 @@ def test_database(admin_database_url: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_blocker, test_database, admin_database_url):  # noqa: ANN001
+def django_db_setup(django_db_blocker, test_database, admin_database_url):
     """Migrate the fresh test database as the owner role; tests then use the application role."""
     assert "owner" in settings.DATABASES, "./run test provides REBAL_OWNER_DATABASE_URL"
     with django_db_blocker.unblock():
@@ -49,10 +49,9 @@ def django_db_setup(django_db_blocker, test_database, admin_database_url):  # no
     drop_database(admin_database_url, test_database["name"])
 
 
-@pytest.fixture(autouse=True)
-def _system_actor():
-    """Setup code in tests writes as a named system job; tests that check attribution enter
-    their own audit context, which takes precedence."""
+@pytest.fixture
+def as_system():
+    """Test setup that writes audited rows directly does so as a named system job."""
     with audit_context(system_job="tests"):
         yield
 
@@ -71,6 +70,12 @@ class FirmPersonas:
 
 
 def build_firm(code: str) -> FirmPersonas:
+
+    with audit_context(system_job="tests"):
+        return _build_firm(code)
+
+
+def _build_firm(code: str) -> FirmPersonas:
     from accounts.models import Account, Household
     from accounts.services import household_assign_advisor
     from rebal.firm_context import firm_context
@@ -97,12 +102,12 @@ def build_firm(code: str) -> FirmPersonas:
 
 
 @pytest.fixture
-def alice_firm(db) -> FirmPersonas:  # noqa: ANN001
+def alice_firm(db) -> FirmPersonas:
     """Firm A: its people own what the isolation tests try to reach."""
     return build_firm("ALICE")
 
 
 @pytest.fixture
-def bob_firm(db) -> FirmPersonas:  # noqa: ANN001
+def bob_firm(db) -> FirmPersonas:
     """Firm B: its people must see nothing of firm A's."""
     return build_firm("BOB")

@@ -56,7 +56,7 @@ def wait_for(condition: Callable[[], Any], *, timeout: float, what: str,
             raise RuntimeError(f"{what}: process exited with {process.returncode}\n{tail(log)}")
         try:
             result = condition()
-        except Exception:  # noqa: BLE001 - not up yet
+        except Exception:
             result = None
         if result:
             return result
@@ -86,6 +86,12 @@ def start_process(command: list[str], *, env: dict[str, str], log: Path) -> subp
     with log.open("wb") as out:
         return subprocess.Popen(command, env=env, cwd=ROOT, stdout=out,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+
+def worker_command(queue: str, hostname: str) -> list[str]:
+    """A solo Celery worker consuming only `queue`, named `hostname` (its heartbeat key)."""
+    return [str(BIN / "celery"), "-A", "rebal", "worker", "-P", "solo", "-l", "warning",
+            "-Q", queue, "-n", hostname, "--without-gossip", "--without-mingle"]
 
 
 @contextmanager

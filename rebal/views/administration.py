@@ -14,6 +14,8 @@ from rebal.access import access_object
 from rebal.models import APIToken, Membership, Scope
 from rebal.views.base import firm_page
 
+ISSUED_TOKEN_KEY = "rebal_issued_token"  # noqa: S105 - a session key name
+
 
 class TokenCreateForm(forms.Form):
     name = forms.CharField(max_length=100)
@@ -41,9 +43,14 @@ def token_list(request: HttpRequest) -> HttpResponse:
                 issued = services.api_token_create(
                     name=form.cleaned_data["name"], scopes=form.cleaned_data["scopes"],
                     reason=form.cleaned_data["reason"], acting_user=request.user)
-                form = TokenCreateForm()
             except ValidationError as error:
                 form.add_error(None, error)
+            else:
+                # Shown once, after a redirect, so reloading the page cannot re-submit the form.
+                request.session[ISSUED_TOKEN_KEY] = [issued.token.name, issued.value]
+                return redirect("token-list")
+    else:
+        issued = request.session.pop(ISSUED_TOKEN_KEY, None)
     tokens = APIToken.objects.for_user(request.user, "token.view").order_by("name")
     return render(request, "rebal/token_list.html",
                   {"tokens": tokens, "form": form, "issued": issued})

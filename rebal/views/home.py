@@ -11,7 +11,7 @@ from rebal import services
 from rebal.access import access_object
 from rebal.middleware import SESSION_FIRM_KEY
 from rebal.models import Alert, Role
-from rebal.permissions import ROLE_MATRIX, actions_for, roles_of
+from rebal.permissions import actions_for, roles_of
 from rebal.selectors import open_alerts_for
 from rebal.views.base import firm_page
 
@@ -31,13 +31,22 @@ def home(request: HttpRequest) -> HttpResponse:
     if getattr(request, "firm", None) is None:
         return render(request, "rebal/no_firm.html", status=200)
     roles = sorted(roles_of(request.user))
+    allowed = actions_for(request.user)
     context = {
         "roles": [(Role(role).label, ROLE_HOME_TEXT[Role(role)]) for role in roles],
-        "actions": actions_for(request.user),
-        "all_actions": sorted(ROLE_MATRIX),
+        "abilities": abilities(allowed),
         "alerts": open_alerts_for(request.user)[:50],
     }
     return render(request, "rebal/home.html", context)
+
+
+def abilities(actions: list[str]) -> list[tuple[str, list[str]]]:
+    """Allowed actions grouped by what they act on: [("account", ["view", "suspend"]), ...]."""
+    grouped: dict[str, list[str]] = {}
+    for action in actions:
+        noun, verb = action.split(".", 1)
+        grouped.setdefault(noun, []).append(verb.replace("_", " "))
+    return [(noun, verbs) for noun, verbs in grouped.items()]
 
 
 @require_POST

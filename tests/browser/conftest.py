@@ -55,7 +55,7 @@ def db_call(django_db_setup: Any, django_db_blocker: Any) -> Callable[..., Any]:
             try:
                 with committed(django_db_blocker):
                     outcome["value"] = fn()
-            except BaseException as error:  # noqa: BLE001 - re-raised in the caller
+            except BaseException as error:
                 outcome["error"] = error
             finally:
                 connection.close()
@@ -95,7 +95,7 @@ def live_site(django_db_setup: Any, tmp_path_factory: pytest.TempPathFactory) ->
          "--access-logfile", "-"], env=env, log=log)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_for(lambda: urllib.request.urlopen(f"{url}/healthz", timeout=2).status == 200,  # noqa: S310
+        wait_for(lambda: urllib.request.urlopen(f"{url}/healthz", timeout=2).status == 200,
                  timeout=60, what="gunicorn", process=process, log=log)
         yield LiveSite(url=url, log=log)
     finally:
@@ -139,7 +139,9 @@ def sign_in(page: Any) -> Callable[[LiveFirm, str], None]:
         page.goto("/auth/login/")
         page.fill("#id_username", firm.emails[who])
         page.fill("#id_password", firm.password)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(lambda url: "/auth/login/" not in url)
+        with page.expect_navigation():
+            page.get_by_role("button", name="Sign in").click()
+        if "/auth/login/" in page.url:
+            pytest.fail(f"sign-in as {firm.emails[who]} failed: {page.inner_text('body')}")
 
     return sign_in_as

@@ -20,16 +20,16 @@ def api_me(base_url: str, token: str) -> tuple[int, dict]:
                                      headers={"Authorization": f"Token {token}",
                                               "Accept": "application/json"})
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read() or b"{}")
 
 
-def test_advisor_signs_in_and_sees_an_advisors_home(page, sign_in, firm_a):
+def test_advisor_signs_in_and_sees_an_advisors_home(page, sign_in, firm_a, live_site):
     sign_in(firm_a, "advisor")
 
-    assert page.url.rstrip("/") == page.context.pages[0].url.rstrip("/")
+    assert page.url == f"{live_site.url}/"
     expect(page).to_have_title("Home · Rebal")
     expect(page.get_by_test_id("firm")).to_have_text(firm_a.code)
     expect(page.locator(".who .user")).to_have_text(firm_a.emails["advisor"])
@@ -81,6 +81,8 @@ def test_firm_admin_issues_and_revokes_an_api_token(page, sign_in, firm_a, live_
     expect(row.locator("td").nth(2)).to_have_text("alerts:read")
     expect(row.locator("td").nth(4)).to_have_text("Active")
     assert value not in row.inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "api-tokens.png"), full_page=True)
 
     status, body = api_me(live_site.url, value)
     assert status == 200
@@ -90,6 +92,11 @@ def test_firm_admin_issues_and_revokes_an_api_token(page, sign_in, firm_a, live_
 
     page.goto("/administration/api-tokens/")  # shown once: not on the next visit
     expect(page.get_by_test_id("issued-token")).to_have_count(0)
+    page.once("dialog", lambda dialog: dialog.dismiss())  # cancelling keeps the token
+    row.get_by_role("button", name="Revoke").click()
+    expect(row.locator("td").nth(4)).to_have_text("Active")
+    assert api_me(live_site.url, value)[0] == 200
+    page.once("dialog", lambda dialog: dialog.accept())
     row.get_by_role("button", name="Revoke").click()
     expect(page.get_by_role("status")).to_have_text(f"Token {name} revoked.")
     expect(row.locator("td").nth(4)).to_contain_text("Revoked")

@@ -101,7 +101,7 @@ def test_api_token_writes_record_the_token(alice_firm):
 
 
 def test_write_with_no_actor_is_refused(alice_firm):
-    from rebal.audit import _actor, Actor
+    from rebal.audit import Actor, _actor
 
     token = _actor.set(Actor())
     try:

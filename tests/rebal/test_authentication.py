@@ -25,7 +25,8 @@ def test_sign_in_lands_on_the_role_home(client, alice_firm):
     home = client.get("/")
     assert home.status_code == 200
     text = home.content.decode()
-    assert "Advisor" in text and "ALICE" in text and "account.view" in text
+    assert "Advisor" in text and "ALICE" in text
+    assert "<dt>Household</dt><dd>view</dd>" in text and "<dt>Token</dt>" not in text
 
 
 def test_anonymous_is_sent_to_sign_in(client, alice_firm):

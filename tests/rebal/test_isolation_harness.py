@@ -13,7 +13,15 @@ from django.utils import timezone
 from rebal.firm_context import firm_context
 from rebal.models import Alert, APIToken, Membership, Scope
 from rebal.services import api_token_create
-from tests.isolation import ROUTES, ApiList, ApiObject, PageList, PageObject, Public, all_route_names
+from tests.isolation import (
+    ROUTES,
+    ApiList,
+    ApiObject,
+    PageList,
+    PageObject,
+    Public,
+    all_route_names,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -137,7 +145,7 @@ def test_public_routes_leak_no_firm_data(name, firms):
     _, (attacker, token_client) = _clients(a, b)
     try:
         url = _url(name)
-    except Exception:  # noqa: BLE001 - routes with arguments are never Public
+    except Exception:
         pytest.fail(f"{name} takes arguments and cannot be Public")
     for client in (attacker, token_client):
         body = client.get(url).content.decode()

@@ -1,4 +1,4 @@
-"""Every firm-owned table is isolated by PostgreSQL itself, and the tests connect as a role it binds."""
+"""Every firm-owned table is isolated by PostgreSQL itself; the tests connect as a role it binds."""
 
 from __future__ import annotations
 

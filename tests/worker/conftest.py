@@ -11,7 +11,6 @@ import pytest
 from django.conf import settings
 
 from tests.live import (
-    BIN,
     LiveFirm,
     app_environment,
     committed,
@@ -19,6 +18,7 @@ from tests.live import (
     start_process,
     stop,
     wait_for,
+    worker_command,
 )
 
 
@@ -45,10 +45,7 @@ def celery_worker(django_db_setup: Any, tmp_path_factory: pytest.TempPathFactory
     log = tmp_path_factory.mktemp("worker") / "celery.log"
     env = app_environment(REBAL_CELERY_QUEUE=queue, REBAL_WORKER_HEARTBEAT_SECONDS="2")
     assert "REBAL_OWNER_DATABASE_URL" not in env
-    process = start_process(
-        [str(BIN / "celery"), "-A", "rebal", "worker", "-P", "solo", "-l", "warning",
-         "-Q", queue, "-n", hostname, "--without-gossip", "--without-mingle"],
-        env=env, log=log)
+    process = start_process(worker_command(queue, hostname), env=env, log=log)
     previous = (settings.CELERY_TASK_DEFAULT_QUEUE, celery_app.conf.task_default_queue)
     settings.CELERY_TASK_DEFAULT_QUEUE = queue
     celery_app.conf.task_default_queue = queue

@@ -10,7 +10,15 @@ from django.test import Client, override_settings
 from rebal.firm_context import firm_context
 from rebal.models import Alert
 from rebal.worker_heartbeat import live_workers
-from tests.live import private_redis
+from tests.live import (
+    app_environment,
+    private_redis,
+    start_process,
+    stop,
+    tail,
+    wait_for,
+    worker_command,
+)
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow]
 
@@ -99,3 +107,22 @@ def test_readyz_is_unavailable_without_a_worker_heartbeat(tmp_path, db):
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable", "checks": {
         "database": "ok", "redis": "ok", "workers": "error: no worker heartbeat"}}
+
+
+def test_a_worker_that_stops_cleanly_withdraws_its_heartbeat(tmp_path, db):
+    suffix = uuid.uuid4().hex[:10]
+    hostname = f"rebal-stop-{suffix}@localhost"
+    log = tmp_path / "celery.log"
+    with private_redis(tmp_path) as url:
+        env = app_environment(REDIS_URL=url, REBAL_CELERY_QUEUE=f"rebal-stop-{suffix}",
+                              REBAL_WORKER_HEARTBEAT_SECONDS="10")
+        process = start_process(worker_command(f"rebal-stop-{suffix}", hostname), env=env,
+                                log=log)
+        try:
+            wait_for(lambda: hostname in live_workers(url), timeout=60,
+                     what="celery worker heartbeat", process=process, log=log)
+        finally:
+            stop(process)  # SIGTERM: a warm shutdown, worker_shutdown fires
+        assert process.returncode == 0, tail(log)
+
+        assert live_workers(url) == []
