@@ -5,3 +5,11 @@ class AccountsConfig(AppConfig):
     """Households, accounts, holdings, holds and settings."""
 
     name = "accounts"
+
+    def ready(self) -> None:
+        from accounts.loaders import register
+        from accounts.services.unknown_securities import unknown_security_resolved
+        from dataops.feeds.registry import on_unknown_security_resolved
+
+        register()
+        on_unknown_security_resolved(unknown_security_resolved)

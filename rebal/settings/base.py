@@ -146,6 +146,11 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {
+    "scan-feed-inboxes": {"task": "dataops.inbox_scan_all",
+                          "schedule": env_int("REBAL_INBOX_SCAN_SECONDS", 60, minimum=5)},
+}
+FEED_INBOX = Path(env_str("REBAL_FEED_INBOX", str(STATE_DIR / "inbox")))
 REBAL_WORKER_HEARTBEAT_SECONDS = env_int("REBAL_WORKER_HEARTBEAT_SECONDS", 10, minimum=1)
 
 REST_FRAMEWORK = {

@@ -1,0 +1,141 @@
+"""Households, tax entities and client accounts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from guardian.shortcuts import get_objects_for_user
+
+from rebal.audit import audited_history
+from rebal.models.base import AuditedFirmManager, FirmOwnedModel
+
+
+def _granted(user: Any, model: type[models.Model], perm: str) -> Any:
+    return get_objects_for_user(
+        user, perm, klass=model.objects.unscoped(),  # type: ignore[attr-defined]
+        with_superuser=False, accept_global_perms=False,
+    ).values("pk")
+
+
+class TaxEntity(FirmOwnedModel):
+    """The taxpayer group for wash sales: a person, their spouse and corporations they control."""
+
+    code = models.CharField(max_length=50)
+
+    objects = AuditedFirmManager()
+    history = audited_history()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["firm", "code"], name="tax_entity_code")]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Household(FirmOwnedModel):
+    """A client household: the unit an advisor is assigned to."""
+
+    code = models.CharField(max_length=50)
+    name = models.CharField(max_length=200)
+
+    objects = AuditedFirmManager()
+    history = audited_history()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["firm", "code"], name="household_code")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def assigned_to(cls, user: Any) -> models.Q:
+        return models.Q(pk__in=_granted(user, cls, "accounts.view_household"))
+
+
+class Account(FirmOwnedModel):
+    """A client account at a custodian."""
+
+    class Status(models.TextChoices):
+        OPEN = "open"
+        CLOSED = "closed"
+        SUSPENDED = "suspended"
+        PENDING_CLOSE = "pending_close"
+
+    class Registration(models.TextChoices):
+        INDIVIDUAL = "individual"
+        JOINT = "joint"
+        IRA = "ira"
+        ROTH_IRA = "roth_ira"
+        TRUST = "trust"
+        CORPORATE = "corporate"
+        OTHER = "other"
+
+    class TaxStatus(models.TextChoices):
+        TAXABLE = "taxable"
+        TAX_DEFERRED = "tax_deferred"
+        TAX_EXEMPT = "tax_exempt"
+
+    account_number = models.CharField(max_length=50)
+    name = models.CharField(max_length=200)
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="accounts")
+    tax_entity = models.ForeignKey(TaxEntity, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="accounts")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    registration = models.CharField(max_length=20, choices=Registration.choices,
+                                    default=Registration.INDIVIDUAL)
+    tax_status = models.CharField(max_length=20, choices=TaxStatus.choices,
+                                  default=TaxStatus.TAXABLE)
+    discretionary = models.BooleanField(default=True)
+    approved_for_trading = models.BooleanField(default=True)
+    advisor_email = models.EmailField(blank=True, default="")
+    program_code = models.CharField(max_length=50, blank=True, default="")
+    opened_date = models.DateField(null=True, blank=True)
+    # Ancillary x_* columns, typed by CustomField; filterable with JSON lookups.
+    custom_fields = models.JSONField(default=dict, blank=True)
+    # The date of the accounts file that last wrote this row: an older file never overwrites.
+    source_date = models.DateField(null=True, blank=True)
+
+    objects = AuditedFirmManager()
+    history = audited_history()
+
+    class Meta:
+        ordering = ["account_number"]
+        indexes = [models.Index(fields=["firm", "status"])]
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "account_number"], name="account_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_number} {self.name}"
+
+    @classmethod
+    def assigned_to(cls, user: Any) -> models.Q:
+        return models.Q(pk__in=_granted(user, cls, "accounts.view_account")) | models.Q(
+            household__in=_granted(user, Household, "accounts.view_household")
+        )
+
+
+class CustomField(FirmOwnedModel):
+    """An ancillary account field (an x_* column of the accounts feed), typed by the firm admin."""
+
+    class Type(models.TextChoices):
+        TEXT = "text"
+        NUMBER = "number"
+        DATE = "date"
+        BOOLEAN = "boolean"
+
+    name = models.CharField(max_length=100)  # without the x_ prefix
+    label = models.CharField(max_length=200, blank=True, default="")
+    field_type = models.CharField(max_length=10, choices=Type.choices, default=Type.TEXT)
+
+    objects = AuditedFirmManager()
+    history = audited_history()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["firm", "name"], name="custom_field")]
+
+    def __str__(self) -> str:
+        return self.label or self.name

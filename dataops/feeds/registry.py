@@ -1,0 +1,38 @@
+"""Which loader writes which feed. Each app registers the loaders for its own tables in its
+AppConfig.ready(), so dataops never imports the rooms above it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dataops.feeds.batch import FeedBatch
+
+Loader = Callable[["FeedBatch"], None]
+
+_loaders: dict[str, Loader] = {}
+
+
+def register_loader(feed: str, loader: Loader) -> None:
+    if feed in _loaders and _loaders[feed] is not loader:
+        raise ValueError(f"a loader for {feed!r} is already registered")
+    _loaders[feed] = loader
+
+
+def loader_for(feed: str) -> Loader | None:
+    return _loaders.get(feed)
+
+
+# Hooks a higher room registers: called with (firm, security ids) when unknown securities are
+# resolved, so accounts can clear the holds they caused.
+_resolution_hooks: list[Callable[..., None]] = []
+
+
+def on_unknown_security_resolved(hook: Callable[..., None]) -> None:
+    if hook not in _resolution_hooks:
+        _resolution_hooks.append(hook)
+
+
+def unknown_security_resolution_hooks() -> list[Callable[..., None]]:
+    return list(_resolution_hooks)
