@@ -13,15 +13,16 @@ _CUSIP_BODY = re.compile(r"[0-9A-Z*@#]{8}")
 _ISIN_BODY = re.compile(r"[A-Z]{2}[0-9A-Z]{9}")
 _TICKER = re.compile(r"[A-Z0-9][A-Z0-9./-]*")
 TICKER_MAX_LENGTH = 20
-_CUSIP_SYMBOLS = {"*": 36, "@": 37, "#": 38}
+_CUSIP_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ*@#"  # a character's value is its index
 
 
-def _cusip_value(char: str) -> int:
-    if char.isdigit():
-        return int(char)
-    if char in _CUSIP_SYMBOLS:
-        return _CUSIP_SYMBOLS[char]
-    return ord(char) - ord("A") + 10
+def _digit_sum(number: int) -> int:
+    return number // 10 + number % 10
+
+
+# What each character adds to the sum, as is and doubled ("double add double"), looked up once.
+_PLAIN = {char: _digit_sum(value) for value, char in enumerate(_CUSIP_ALPHABET)}
+_DOUBLED = {char: _digit_sum(2 * value) for value, char in enumerate(_CUSIP_ALPHABET)}
 
 
 def cusip_check_digit(body: str) -> str:
@@ -31,12 +32,8 @@ def cusip_check_digit(body: str) -> str:
     """
     if not _CUSIP_BODY.fullmatch(body):
         raise ValueError(f"a CUSIP body is 8 characters of 0-9, A-Z, *, @, #; got {body!r}")
-    total = 0
-    for position, char in enumerate(body):
-        value = _cusip_value(char)
-        if position % 2 == 1:  # every second character, counting from the left, is doubled
-            value *= 2
-        total += value // 10 + value % 10
+    # Every second character, counting from the left, is doubled.
+    total = sum(_PLAIN[char] for char in body[0::2]) + sum(_DOUBLED[char] for char in body[1::2])
     return str((10 - total % 10) % 10)
 
 
@@ -51,9 +48,7 @@ def _luhn_check_digit(digits: str) -> str:
     # Doubling starts at the rightmost digit, because the check digit will follow it.
     for position, char in enumerate(reversed(digits)):
         value = int(char)
-        if position % 2 == 0:
-            value *= 2
-        total += value // 10 + value % 10
+        total += _digit_sum(2 * value if position % 2 == 0 else value)
     return str((10 - total % 10) % 10)
 
 

@@ -11,6 +11,7 @@ from collections.abc import Collection
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
+from typing import NoReturn
 
 from dataops.identifiers import (
     cusip_check_digit,
@@ -29,6 +30,7 @@ _CUSIP_CHARACTERS = re.compile(r"[0-9A-Z*@#]+")
 _TRUE = frozenset({"y", "true", "1"})
 _FALSE = frozenset({"n", "false", "0"})
 _SHOWN_LENGTH = 40
+_EMAIL_MAX_LENGTH = 254  # RFC 5321, and Django's EmailField
 
 
 class FieldError(ValueError):
@@ -47,11 +49,8 @@ def shown(value: str) -> str:
     return repr(value)
 
 
-def _present(column: str, value: str) -> str:
-    text = value.strip()
-    if not text:
-        raise FieldError(column, "value is blank")
-    return text
+def _blank(column: str) -> NoReturn:
+    raise FieldError(column, "value is blank")
 
 
 @lru_cache(maxsize=4096)  # a file repeats few distinct dates (as_of_date, trade dates)
@@ -65,7 +64,7 @@ def _calendar_date(text: str) -> date | None:
 
 
 def parse_date(column: str, value: str) -> date:
-    text = _present(column, value)
+    text = value.strip() or _blank(column)
     parsed = _calendar_date(text)
     if parsed is None:
         if _DATE.fullmatch(text):
@@ -77,7 +76,7 @@ def parse_date(column: str, value: str) -> date:
 def parse_decimal(column: str, value: str, *, non_negative: bool = False, positive: bool = False,
                   maximum: Decimal | None = None) -> Decimal:
     """A Decimal written with '.', no thousands separators, no exponent, an optional sign."""
-    text = _present(column, value)
+    text = value.strip() or _blank(column)
     if not _DECIMAL.fullmatch(text):
         if "," in text:
             reason = "has a thousands separator or decimal comma; write digits and '.' only"
@@ -97,7 +96,7 @@ def parse_decimal(column: str, value: str, *, non_negative: bool = False, positi
 
 
 def parse_bool(column: str, value: str) -> bool:
-    text = _present(column, value).lower()
+    text = value.strip().lower() or _blank(column)
     if text in _TRUE:
         return True
     if text in _FALSE:
@@ -105,22 +104,29 @@ def parse_bool(column: str, value: str) -> bool:
     raise FieldError(column, f"{shown(value.strip())} is not a boolean (Y/N, true/false, 1/0)")
 
 
+@lru_cache(maxsize=65536)  # a file names far fewer securities than it has rows
+def _cusip_problem(cusip: str) -> str | None:
+    if len(cusip) != 9:
+        return f"CUSIP {shown(cusip)} must be 9 characters, not {len(cusip)}"
+    if not _CUSIP_CHARACTERS.fullmatch(cusip[:8]):
+        return f"CUSIP {shown(cusip)} may hold only 0-9, A-Z, *, @ and #"
+    if not is_valid_cusip(cusip):
+        return f"CUSIP {cusip} check digit should be {cusip_check_digit(cusip[:8])}"
+    return None
+
+
 def parse_cusip(column: str, value: str) -> str:
     """Nine characters with a valid check digit, upper-cased."""
-    cusip = _present(column, value).upper()
-    if len(cusip) != 9:
-        raise FieldError(column, f"CUSIP {shown(cusip)} must be 9 characters, not {len(cusip)}")
-    if not _CUSIP_CHARACTERS.fullmatch(cusip[:8]):
-        raise FieldError(column, f"CUSIP {shown(cusip)} may hold only 0-9, A-Z, *, @ and #")
-    if not is_valid_cusip(cusip):
-        raise FieldError(column,
-                         f"CUSIP {cusip} check digit should be {cusip_check_digit(cusip[:8])}")
+    cusip = value.strip().upper() or _blank(column)
+    problem = _cusip_problem(cusip)
+    if problem is not None:
+        raise FieldError(column, problem)
     return cusip
 
 
 def parse_isin(column: str, value: str) -> str:
     """Twelve characters with a valid Luhn check digit, upper-cased."""
-    isin = _present(column, value).upper()
+    isin = value.strip().upper() or _blank(column)
     if not _ISIN.fullmatch(isin):
         raise FieldError(column, f"ISIN {shown(isin)} must be 2 letters, 9 letters or digits"
                          " and a check digit")
@@ -129,38 +135,42 @@ def parse_isin(column: str, value: str) -> str:
     return isin
 
 
+_normalized_ticker = lru_cache(maxsize=65536)(normalize_ticker)
+
+
 def parse_ticker(column: str, value: str) -> str:
+    text = value.strip() or _blank(column)
     try:
-        return normalize_ticker(_present(column, value))
+        return _normalized_ticker(text)
     except ValueError as error:
         raise FieldError(column, str(error)) from None
 
 
 def parse_choice(column: str, value: str, choices: Collection[str]) -> str:
     """One of `choices` (which are lower-case), matched case-insensitively."""
-    text = _present(column, value).lower()
+    text = value.strip().lower() or _blank(column)
     if text not in choices:
         raise FieldError(column, f"{shown(value.strip())} is not one of: " + ", ".join(choices))
     return text
 
 
 def parse_text(column: str, value: str, *, max_length: int | None = None) -> str:
-    text = _present(column, value)
+    text = value.strip() or _blank(column)
     if max_length is not None and len(text) > max_length:
         raise FieldError(column, f"is longer than {max_length} characters")
     return text
 
 
 def parse_email(column: str, value: str) -> str:
-    text = _present(column, value)
-    if not _EMAIL.fullmatch(text):
+    text = value.strip() or _blank(column)
+    if len(text) > _EMAIL_MAX_LENGTH or not _EMAIL.fullmatch(text):
         raise FieldError(column, f"{shown(text)} is not an email address")
     return text
 
 
 def parse_currency(column: str, value: str) -> str:
     """An ISO 4217 code such as USD, upper-cased."""
-    text = _present(column, value).upper()
+    text = value.strip().upper() or _blank(column)
     if not _CURRENCY.fullmatch(text):
         raise FieldError(column, f"{shown(text)} is not a three-letter currency code")
     return text

@@ -29,7 +29,7 @@ class FeedRejected(Exception):
 
 @dataclass(frozen=True, slots=True)
 class FeedName:
-    """A parsed file name. `seq` is 0 for the first file of a feed and date, >= 1 for a correction."""
+    """A parsed file name; `seq` is 0 for a feed and date's first file, >= 1 for a correction."""
 
     feed: str
     business_date: date

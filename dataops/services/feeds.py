@@ -20,8 +20,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from dataops.feeds.batch import BadRow, FeedBatch
-from dataops.feeds.naming import parse_feed_filename
-from dataops.feeds.reading import FeedRejected, read_feed
+from dataops.feeds.naming import FeedRejected, parse_feed_filename
+from dataops.feeds.reading import read_feed
 from dataops.feeds.registry import loader_for
 from dataops.feeds.schemas import check_header, parse_row, validate_file
 from dataops.models import FeedFile, FeedPolicy, QuarantinedRow
@@ -71,7 +71,8 @@ def feed_file_receive(*, name: str, data: bytes, delivery: Delivery) -> FeedFile
                 feed_file.status = FeedFile.Status.DUPLICATE
                 feed_file.duplicate_of = original
                 feed_file.feed, feed_file.business_date = original.feed, original.business_date
-                feed_file.error = f"same file as {original.name} received {original.received_at:%Y-%m-%d %H:%M} UTC; nothing loaded"
+                feed_file.error = (f"same file as {original.name} received "
+                                   f"{original.received_at:%Y-%m-%d %H:%M} UTC; nothing loaded")
                 feed_file.save()
                 return feed_file
         _load(feed_file, data)
@@ -119,18 +120,19 @@ def _load(feed_file: FeedFile, data: bytes) -> None:
         feed_file.save()
         return
     raw_by_line = dict(table.rows)
-    parsed, bad = [], []
+    parsed, bad = [], [BadRow(e.line_number, e.column or "", e.reason, raw_by_line.get(e.line_number, {}))
+                       for e in table.row_errors]
     for line_number, raw in table.rows:
         result = parse_row(name.feed, line_number, raw)
         if isinstance(result, list):
-            bad.extend(BadRow(e.line_number, e.column, e.reason, raw) for e in result)
+            bad.extend(BadRow(e.line_number, e.column or "", e.reason, raw) for e in result)
         else:
             parsed.append(result)
-    bad.extend(BadRow(e.line_number, e.column, e.reason, raw_by_line.get(e.line_number, {}))
+    bad.extend(BadRow(e.line_number, e.column or "", e.reason, raw_by_line.get(e.line_number, {}))
                for e in validate_file(name.feed, parsed))
     batch = FeedBatch(feed_file=feed_file, feed=name.feed, business_date=name.business_date,
                       rows=parsed, raw_by_line=raw_by_line, bad_rows=bad)
-    feed_file.rows_read = len(table.rows)
+    feed_file.rows_read = len(table.rows) + len(table.row_errors)
     try:
         with transaction.atomic():
             loader(batch)

@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.apps import apps
 from django.db import DatabaseError, connection, transaction
 from simple_history.models import HistoricalChanges
 
-from accounts.models import Account, Household
+from accounts.models import Account, AccountHold, CustomField, Household, TaxEntity
+from dataops.models import (
+    AssetClass,
+    FeedFile,
+    FeedPolicy,
+    FeedSchedule,
+    IdenticalGroup,
+    RestrictionEntry,
+    RestrictionList,
+    Security,
+    SecurityIdentifier,
+    UnknownSecurity,
+)
 from rebal.audit import (
     AuditedQuerySet,
     HistorySkippedError,
@@ -23,7 +36,18 @@ from rebal.services import api_token_create
 
 pytestmark = pytest.mark.django_db
 
-AUDITED_MODELS = [Firm, User, Membership, APIToken, Household, Account]
+AUDITED_MODELS = [Firm, User, Membership, APIToken, Household, Account, TaxEntity, CustomField,
+                  AccountHold, AssetClass, IdenticalGroup, Security, SecurityIdentifier,
+                  UnknownSecurity, RestrictionList, RestrictionEntry, FeedSchedule, FeedPolicy]
+
+
+def _security(name="Audit Security"):
+    return Security.objects.create(name=name, ticker=name[:4].upper())
+
+
+def _feed_file():
+    return FeedFile.objects.create(name="securities_20261124.csv", checksum="0" * 64, size=1,
+                                   door="cli", delivered_by="tests")
 
 
 def test_the_list_above_is_every_audited_model():
@@ -48,6 +72,23 @@ def _make(model, persona):
         Household: (lambda: Household(code="AUD", name="Audit Household"), "name"),
         Account: (lambda: Account(account_number="AUD-1", name="Audit Acct",
                                   household=persona.household), "name"),
+        TaxEntity: (lambda: TaxEntity(code="TE-AUD"), "code"),
+        CustomField: (lambda: CustomField(name="tier"), "label"),
+        AccountHold: (lambda: AccountHold(account=persona.account, kind="suspension",
+                                          reason="client request", source="user:1"), "reason"),
+        AssetClass: (lambda: AssetClass(code="EQ", name="Equity"), "name"),
+        IdenticalGroup: (lambda: IdenticalGroup(code="VFIAX"), "code"),
+        Security: (lambda: Security(name="Audit Corp", ticker="AUDC"), "name"),
+        SecurityIdentifier: (lambda: SecurityIdentifier(security=_security(), kind="ticker",
+                                                        value="AUDT"), "value"),
+        UnknownSecurity: (lambda: UnknownSecurity(ticker="ZZZZ", placeholder=_security("Zed"),
+                                                  first_seen_file=_feed_file()), "ticker"),
+        RestrictionList: (lambda: RestrictionList(code="ESG", name="ESG screen"), "name"),
+        RestrictionEntry: (lambda: RestrictionEntry(
+            restriction_list=RestrictionList.objects.create(code="R1"),
+            security=_security(), reason="tobacco"), "reason"),
+        FeedSchedule: (lambda: FeedSchedule(feed="tax_lots"), "feed"),
+        FeedPolicy: (lambda: FeedPolicy(), "max_bad_row_fraction"),
     }[model]
 
 
@@ -60,7 +101,8 @@ def test_create_update_delete_record_who_when_why(model, alice_firm):
             obj = factory()
             obj.save()
         with audit_context(user=alice_firm.compliance, reason="renamed"):
-            value = ["ipc"] if field == "roles" else "Changed"
+            value = {"roles": ["ipc"], "max_bad_row_fraction": Decimal("0.1000")}.get(
+                field, "Changed")
             setattr(obj, field, value)
             obj.save()
         with audit_context(system_job="nightly", reason="removed"):
