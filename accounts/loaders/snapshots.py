@@ -20,6 +20,7 @@ from accounts.loaders.common import (
     refuse_unknown_accounts,
 )
 from accounts.models import CashBalance, LotSet, ReconciliationBreak
+from accounts.services.reconciliation import lot_sets_reconcile
 from dataops.feeds.batch import FeedBatch
 from dataops.models import FeedFile
 from rebal.firm_context import require_firm
@@ -117,6 +118,7 @@ def load_tax_lots(batch: FeedBatch) -> None:
     hold_unknown_securities(batch, {a: s for a, s in unknown.items() if a not in held})
     clear_feed_holds(batch, set(by_account))
     _flag_closed_accounts_with_lots(batch, set(by_account))
+    lot_sets_reconcile(lot_sets)
 
 
 def _flag_closed_accounts_with_lots(batch: FeedBatch, account_ids: set[int]) -> None:

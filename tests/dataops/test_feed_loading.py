@@ -258,3 +258,24 @@ def test_a_broken_file_is_rejected_whole_and_named(firm, loaded, tmp_path):
                   expect_failure=True)
     assert "tax_lots_20261125.csv: rejected" in output and "missing required column" in output
     assert "quantity" in output
+
+
+def test_lots_are_reconciled_against_the_previous_snapshot_and_transactions(
+        firm, loaded, tmp_path):
+    load(firm, ff.write(tmp_path, "transactions_20261125.csv", ff.transactions([
+        ["A-1", "T10", "2026-11-25", "", "buy", ff.AAPL, "", "10", "231", "-2310", "L3", "",
+         ""],
+        ["B-1", "T11", "2026-11-25", "", "sell", ff.AAPL, "", "-4", "231", "924", "L1", "244",
+         ""]])))
+    load(firm, ff.write(tmp_path, "tax_lots_20261125.csv", ff.tax_lots([
+        ["A-1", ff.AAPL, "AAPL", "L1", "100", "15000.00", "2020-03-02", "", ""],
+        ["A-1", ff.AAPL, "AAPL", "L3", "10", "2310.00", "2026-11-25", "", ""],
+        ["A-1", ff.MSFT, "", "L2", "50", "9000.50", "2022-06-01", "", ""],
+        ["A-2", "", "XOM", "L1", "200", "18000.00", "2021-11-11", "", "120.00"],
+        ["B-1", ff.AAPL, "AAPL", "L1", "10", "1700.00", "2025-12-01", "", ""]])))
+    with firm_context(firm):
+        breaks = list(ReconciliationBreak.objects.filter(kind="lots_vs_transactions")
+                      .select_related("account"))
+    # agree; B-1 sold 4 of 10 but the custodian still shows 10.
+    assert [b.account.account_number for b in breaks] == ["B-1"]
+    assert "AAPL: expected 6, custodian 10" in breaks[0].reason
