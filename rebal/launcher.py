@@ -194,6 +194,16 @@ def lint(args: argparse.Namespace) -> int:
         return run_lint(env)
 
 
+def bench(args: argparse.Namespace) -> int:
+    """Run a benchmark script of bench/ against a superuser or embedded server."""
+    with ExitStack() as stack:
+        admin_url, redis_url = start_services(stack)
+        env = {**os.environ, "REDIS_URL": redis_url, "REBAL_ADMIN_DATABASE_URL": admin_url}
+        script = ROOT / "bench" / f"{args.name}.py"
+        return subprocess.run([PYTHON, str(script), *args.bench_args], env=env,
+                              cwd=ROOT).returncode
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="./run")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -206,8 +216,14 @@ def main(argv: list[str] | None = None) -> int:
     test_parser.set_defaults(handler=test)
     commands.add_parser("lint", help="ruff, import-linter, migrations, deploy check, mypy"
                         ).set_defaults(handler=lint)
+    bench_parser = commands.add_parser("bench", help="run bench/NAME.py, e.g. load_tax_lots")
+    bench_parser.add_argument("name")
+    bench_parser.add_argument("bench_args", nargs=argparse.REMAINDER)
+    bench_parser.set_defaults(handler=bench)
     args, extra = parser.parse_known_args(argv)
-    if extra and args.command != "test":
+    if extra and args.command == "bench":
+        args.bench_args = [*extra, *args.bench_args]
+    elif extra and args.command != "test":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "test":
         args.pytest_args = [*extra, *args.pytest_args]

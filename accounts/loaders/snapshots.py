@@ -38,13 +38,9 @@ LOT_COLUMNS = ("firm_id, lot_set_id, account_id, security_id, lot_id, quantity, 
                "acquired_date, holding_period_start, wash_sale_adjustment")
 
 
-def _copy_lots(rows: list[tuple[object, ...]]) -> None:
+def _copy_lots(buffer: io.StringIO) -> None:
     """COPY into a temporary table, then one INSERT … SELECT: PostgreSQL refuses COPY into a
     table under row-level security, and the INSERT is still checked by its policy."""
-    buffer = io.StringIO()
-    for row in rows:
-        buffer.write(",".join("" if value is None else str(value) for value in row))
-        buffer.write("\n")
     buffer.seek(0)
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS taxlot_stage")
@@ -58,6 +54,11 @@ def _copy_lots(rows: list[tuple[object, ...]]) -> None:
         cursor.execute(f"INSERT INTO accounts_taxlot ({LOT_COLUMNS}) "  # noqa: S608 - constants
                        f"SELECT {LOT_COLUMNS} FROM taxlot_stage")
         cursor.execute("DROP TABLE taxlot_stage")
+
+
+def _csv(text: str) -> str:
+    """A text field for COPY's CSV format (lot ids may contain commas or quotes)."""
+    return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\n\r') else text
 
 
 def _empty_lot_sets(lots_file: FeedFile, account_ids: set[int]) -> None:
@@ -97,17 +98,20 @@ def load_tax_lots(batch: FeedBatch) -> None:
                feed_file=batch.feed_file, lot_count=len(lots))
         for account_id, lots in by_account.items()], batch_size=5000)
     set_ids = {lot_set.account_id: lot_set.pk for lot_set in lot_sets}
-    copy_rows = []
+    buffer = io.StringIO()
+    loaded = 0
     for account_id, lots in by_account.items():
+        prefix = f"{firm.pk},{set_ids[account_id]},{account_id},"
         for row, security_id in lots:
             values = row.values  # type: ignore[attr-defined]
-            copy_rows.append((
-                firm.pk, set_ids[account_id], account_id, security_id, values["lot_id"],
-                values["quantity"], values["cost_basis"], values["acquired_date"],
-                values.get("holding_period_start"),
-                values.get("wash_sale_adjustment") or Decimal(0)))
-    _copy_lots(copy_rows)
-    batch.rows_loaded = len(copy_rows)
+            start = values.get("holding_period_start")
+            buffer.write(
+                f"{prefix}{security_id},{_csv(values['lot_id'])},{values['quantity']},"
+                f"{values['cost_basis']},{values['acquired_date']},{start or ''},"
+                f"{values.get('wash_sale_adjustment') or 0}\n")
+            loaded += 1
+    _copy_lots(buffer)
+    batch.rows_loaded = loaded
     # Accounts the date's cash file names but this lot file does not: they hold nothing.
     cash_file = _current_file("cash", batch)
     if cash_file is not None:

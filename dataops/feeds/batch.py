@@ -31,7 +31,7 @@ class FeedBatch:
     feed: str
     business_date: date
     rows: list[Any]  # dataops.feeds.schemas.ParsedRow, field-valid
-    raw_by_line: dict[int, dict[str, str]]
+    raw_by_line: dict[int, dict[str, str]]  # rows that failed parsing, as delivered
     bad_rows: list[BadRow] = field(default_factory=list)
     rows_loaded: int = 0
 
@@ -39,9 +39,18 @@ class FeedBatch:
     def resolver(self) -> SecurityResolver:
         return SecurityResolver(as_of=self.business_date, feed_file=self.feed_file)
 
+    @cached_property
+    def _rows_by_line(self) -> dict[int, Any]:
+        return {row.line_number: row for row in self.rows}
+
     def refuse(self, line_number: int, column: str, reason: str) -> None:
-        self.bad_rows.append(BadRow(line_number, column, reason,
-                                    self.raw_by_line.get(line_number, {})))
+        """Quarantine a row the loader (or a whole-file rule) found bad."""
+        raw = self.raw_by_line.get(line_number)
+        if raw is None:
+            row = self._rows_by_line.get(line_number)
+            values = row.values if row is not None else {}
+            raw = {key: "" if value is None else str(value) for key, value in values.items()}
+        self.bad_rows.append(BadRow(line_number, column, reason, raw))
 
     @property
     def bad_lines(self) -> set[int]:

@@ -21,9 +21,9 @@ from django.utils import timezone
 
 from dataops.feeds.batch import BadRow, FeedBatch
 from dataops.feeds.naming import FeedRejected, parse_feed_filename
-from dataops.feeds.reading import read_feed
+from dataops.feeds.reading import collector_paused, read_feed
 from dataops.feeds.registry import loader_for
-from dataops.feeds.schemas import check_header, parse_row, validate_file
+from dataops.feeds.schemas import ParsedRow, check_header, parse_row, validate_file
 from dataops.models import FeedFile, FeedPolicy, QuarantinedRow
 from rebal.audit import audit_context
 from rebal.firm_context import firm_context, require_firm
@@ -119,20 +119,26 @@ def _load(feed_file: FeedFile, data: bytes) -> None:
         feed_file.finished_at = timezone.now()
         feed_file.save()
         return
-    raw_by_line = dict(table.rows)
-    parsed, bad = [], [BadRow(e.line_number, e.column or "", e.reason, raw_by_line.get(e.line_number, {}))
-                       for e in table.row_errors]
-    for line_number, raw in table.rows:
-        result = parse_row(name.feed, line_number, raw)
-        if isinstance(result, list):
-            bad.extend(BadRow(e.line_number, e.column or "", e.reason, raw) for e in result)
-        else:
-            parsed.append(result)
-    bad.extend(BadRow(e.line_number, e.column or "", e.reason, raw_by_line.get(e.line_number, {}))
-               for e in validate_file(name.feed, parsed))
+    feed_file.rows_read = len(table.rows) + len(table.row_errors)
+    bad = [BadRow(e.line_number, e.column or "", e.reason) for e in table.row_errors]
+    raw_rows: list[Any] = list(table.rows)
+    del table  # parse row by row, releasing each raw row: a million rows twice is too much
+    parsed: list[ParsedRow] = []
+    raw_by_line: dict[int, dict[str, str]] = {}
+    with collector_paused():
+        for index, (line_number, raw) in enumerate(raw_rows):
+            raw_rows[index] = None
+            result = parse_row(name.feed, line_number, raw)
+            if isinstance(result, list):
+                raw_by_line[line_number] = raw
+                bad.extend(BadRow(e.line_number, e.column or "", e.reason, raw) for e in result)
+            else:
+                parsed.append(result)
+    del raw_rows
     batch = FeedBatch(feed_file=feed_file, feed=name.feed, business_date=name.business_date,
                       rows=parsed, raw_by_line=raw_by_line, bad_rows=bad)
-    feed_file.rows_read = len(table.rows) + len(table.row_errors)
+    for error in validate_file(name.feed, parsed):
+        batch.refuse(error.line_number, error.column or "", error.reason)
     try:
         with transaction.atomic():
             loader(batch)
