@@ -7,6 +7,7 @@ from datetime import date
 from accounts.models import Account, AccountHold
 from accounts.selectors import current_lot_sets
 from accounts.services.holds import holds_clear, holds_place
+from rebal.audit import audit_context
 
 SOURCE = "stale:tax_lots"
 
@@ -23,7 +24,8 @@ def holdings_staleness_check(*, business_date: date) -> int:
         if lot_set is None or lot_set.business_date < business_date:
             seen = f"last snapshot {lot_set.business_date:%Y-%m-%d}" if lot_set else "no snapshot"
             stale[account_id] = (f"holdings are stale for {business_date:%Y-%m-%d}: {seen}")
-    holds_place(reasons=stale, kind=AccountHold.Kind.DATA_ERROR, source=SOURCE)
-    holds_clear(source=SOURCE, account_ids=set(account_ids) - set(stale),
-                reason=f"holdings current for {business_date:%Y-%m-%d}")
+    with audit_context(system_job="holdings_staleness_check"):
+        holds_place(reasons=stale, kind=AccountHold.Kind.DATA_ERROR, source=SOURCE)
+        holds_clear(source=SOURCE, account_ids=set(account_ids) - set(stale),
+                    reason=f"holdings current for {business_date:%Y-%m-%d}")
     return len(stale)
