@@ -33,7 +33,7 @@ def next_business_day(day: date) -> date:
 
 def business_days_back(day: date, count: int) -> list[date]:
     """The `count` business days up to and including `day` (if it is one), newest first."""
-    days = []
+    days: list[date] = []
     current = day if is_business_day(day) else previous_business_day(day)
     while len(days) < count:
         days.append(current)

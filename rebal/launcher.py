@@ -145,10 +145,16 @@ def lint_steps() -> list[tuple[str, list[str], dict[str, str]]]:
          [PYTHON, "manage.py", "makemigrations", "--check", "--dry-run"], {}),
         ("check --deploy (production)",
          [PYTHON, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], production),
-        ("mypy", [str(BIN / "mypy"), "rebal",
-                  *sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("*/services.py")
-                          if p.parent.name != "rebal")], {}),
+        ("mypy", [str(BIN / "mypy"), "rebal", *service_modules()], {}),
     ]
+
+
+def service_modules() -> list[str]:
+    """Every room's services (module or package) and the pure engines: what mypy checks."""
+    found = [p for p in ROOT.glob("*/services.py") if p.parent.name != "rebal"]
+    found += [p for p in ROOT.glob("*/services") if p.is_dir()]
+    found += [ROOT / "accounts" / "tax", ROOT / "optimizer" / "core"]
+    return sorted(str(p.relative_to(ROOT)) for p in found if p.exists())
 
 
 def production_secrets() -> dict[str, str]:

@@ -15,10 +15,10 @@ from accounts.api.tax import (
     RealizedLotSerializer,
     WashSaleWindowSerializer,
 )
-from accounts.tax_data import entity_tax_view
-from dataops.models import Security
 from accounts.filtersets import AccountFilterSet
 from accounts.models import Account, Household
+from accounts.tax_data import entity_tax_view
+from dataops.models import Security
 from rebal.api.viewsets import FirmScopedReadOnlyViewSet
 
 

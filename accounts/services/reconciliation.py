@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Sum
 
@@ -53,7 +54,7 @@ def lot_sets_reconcile(lot_sets: list[LotSet]) -> int:
         return 0
     quantities = _quantities([p.pk for pair in pairs for p in pair])
     since = min(before.business_date for _, before in pairs)
-    moves: dict[int, list[tuple[object, str, int, Decimal]]] = defaultdict(list)
+    moves: dict[int, list[tuple[Any, str, Any, Decimal]]] = defaultdict(list)
     cancelled = set(Transaction.objects.filter(account_id__in=accounts).exclude(cancels="")
                     .values_list("cancels", flat=True))
     for transaction in Transaction.objects.filter(
@@ -66,7 +67,7 @@ def lot_sets_reconcile(lot_sets: list[LotSet]) -> int:
     for lot_set, before in pairs:
         expected = dict(quantities.get(before.pk, {}))
         for trade_date, kind, security_id, quantity in moves[lot_set.account_id]:
-            if before.business_date < trade_date <= lot_set.business_date:  # type: ignore[operator]
+            if before.business_date < trade_date <= lot_set.business_date:
                 sign = 1 if kind in INCREASES else -1
                 expected[security_id] = expected.get(security_id, Decimal(0)) + sign * quantity
         actual = quantities.get(lot_set.pk, {})

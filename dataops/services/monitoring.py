@@ -52,7 +52,8 @@ def expected_files(*, days: int = 5, now: datetime | None = None) -> list[Expect
     for feed_file in FeedFile.objects.filter(
             feed__in=[s.feed for s in schedules], business_date__in=dates, status__in=LOADED
     ).order_by("received_at"):
-        received.setdefault((feed_file.feed, feed_file.business_date), feed_file)
+        if feed_file.business_date is not None:
+            received.setdefault((feed_file.feed, feed_file.business_date), feed_file)
     return [ExpectedFile(s.feed, d, due_at(s, d, zone), received.get((s.feed, d)))
             for d in dates for s in schedules]
 

@@ -27,7 +27,7 @@ def lots_file(*rows: str) -> bytes:
 
 
 GOOD = [f"B-1,{ff.AAPL},AAPL,L1,10,1700.00,2025-12-01,,",
-        f"A-2,,XOM,L1,200,18000.00,2021-11-11,,120.00",
+        "A-2,,XOM,L1,200,18000.00,2021-11-11,,120.00",
         f"A-1,{ff.MSFT},,L2,50,9000.50,2022-06-01,,"]
 
 # name, bytes, expected status, expected (line, column, reason fragment) or file reason fragment
