@@ -39,6 +39,8 @@ ROLE_MATRIX: dict[str, dict[str, ScopeName]] = {
     "feed.view": {DAT: ALL, OVL: ALL},
     "feed.upload": {DAT: ALL},
     "security.edit": {DAT: ALL},
+    "custom_field.view": {ADV: ALL, IPC: ALL, OVL: ALL, CMP: ALL, MGT: ALL, DAT: ALL},
+    "custom_field.manage": {},
     "membership.view": {},
     "membership.manage": {},
     "token.view": {},

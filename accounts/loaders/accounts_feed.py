@@ -23,7 +23,7 @@ ACCOUNT_FIELDS = ["name", "household_id", "tax_entity_id", "status", "registrati
                   "program_code", "opened_date", "custom_fields", "source_date"]
 
 
-def _typed(field: CustomField, value: str) -> Any:
+def typed_value(field: CustomField, value: str) -> Any:
     """An ancillary value as its firm-defined type; ValueError names what is wrong."""
     if value == "":
         return None
@@ -73,7 +73,8 @@ def load_accounts(batch: FeedBatch) -> None:
     for row in rows:
         values = row.values
         try:
-            custom = {name: _typed(fields[name], value) for name, value in row.ancillary.items()}
+            custom = {name: typed_value(fields[name], value)
+                      for name, value in row.ancillary.items()}
         except ValueError as error:
             batch.refuse(row.line_number, str(error).split(" ", 1)[0], str(error))
             continue

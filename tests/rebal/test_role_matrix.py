@@ -30,6 +30,8 @@ kpi.view                 . . . a a . a
 feed.view                . . a . . a a
 feed.upload              . . . . . a a
 security.edit            . . . . . a a
+custom_field.view        a a a a a a a
+custom_field.manage      . . . . . . a
 membership.view          . . . . . . a
 membership.manage        . . . . . . a
 token.view               . . . . . . a
