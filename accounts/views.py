@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from accounts.models import Account, Household
+from accounts.selectors import holdings, open_holds
 from rebal.access import access_object
 from rebal.views.base import firm_page
 
@@ -33,4 +38,11 @@ def account_list(request: HttpRequest) -> HttpResponse:
 @firm_page("account.view")
 def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
     account = access_object(Account, request.user, "account.view", pk=pk)
-    return render(request, "accounts/account_detail.html", {"account": account})
+    today = timezone.now().astimezone(ZoneInfo(request.firm.timezone)).date()  # type: ignore[attr-defined]
+    snapshot = holdings(account.pk, today)
+    return render(request, "accounts/account_detail.html", {
+        "account": account,
+        "holdings": snapshot,
+        "cost_basis": sum((lot.cost_basis for lot in snapshot.lots), Decimal(0)),
+        "holds": open_holds(account.pk),
+    })

@@ -10,9 +10,22 @@ NAVIGATION = [
     ("Home", "home", "home.view"),
     ("Households", "household-list", "household.view"),
     ("Accounts", "account-list", "account.view"),
+    ("Feeds", "feed-list", "feed.view"),
+    ("Data exceptions", "data-exceptions", "feed.view"),
     ("People", "member-list", "membership.view"),
     ("API tokens", "token-list", "token.view"),
 ]
+
+# Pages that belong to a navigation entry's section, so that the entry shows as current.
+SECTION_OF = {
+    "household-detail": "household-list",
+    "account-detail": "account-list",
+    "feed-detail": "feed-list",
+    "feed-monitor": "feed-list",
+    "unknown-security-list": "data-exceptions",
+    "unknown-security-add": "data-exceptions",
+    "unknown-security-map": "data-exceptions",
+}
 
 
 def firm_context(request: HttpRequest) -> dict[str, Any]:
@@ -20,9 +33,12 @@ def firm_context(request: HttpRequest) -> dict[str, Any]:
     firm = getattr(request, "firm", None)
     if user is None or not user.is_authenticated or firm is None:
         return {"current_firm": None, "navigation": []}
+    match = getattr(request, "resolver_match", None)
+    url_name = (match.url_name if match else None) or ""
     return {
         "current_firm": firm,
         "memberships": getattr(request, "memberships", []),
         "current_roles": sorted(roles_of(user)),
         "navigation": [(label, name) for label, name, action in NAVIGATION if can(user, action)],
+        "navigation_current": SECTION_OF.get(url_name, url_name),
     }

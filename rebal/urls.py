@@ -8,6 +8,8 @@ from rebal.views import administration, auth, health, home
 api_v1 = [
     path("", include("rebal.api.urls")),
     path("", include("accounts.api.urls")),
+    path("", include("accounts.api.holds")),
+    path("", include("dataops.api.urls")),
 ]
 
 urlpatterns = [
@@ -24,5 +26,7 @@ urlpatterns = [
     path("administration/api-tokens/<int:pk>/revoke/", administration.token_revoke,
          name="token-revoke"),
     path("", include("accounts.urls")),
+    path("data/", include("dataops.urls")),
+    path("data/", include("accounts.urls_data")),
     path("api/v1/", include((api_v1, "api"))),
 ]

@@ -81,7 +81,42 @@ ROUTES: dict[str, Any] = {
     "api:household-detail": ApiObject(lambda a: a.personas.household),
     "api:account-list": ApiList(lambda a: {a.personas.account.pk}),
     "api:account-detail": ApiObject(lambda a: a.personas.account),
+    "api:account-lots": ApiObject(lambda a: a.personas.account, methods=("get",)),
+    "api:account-realized": ApiObject(lambda a: a.personas.account, methods=("get",)),
+    "api:account-wash-sale-windows": ApiObject(lambda a: a.personas.account, methods=("get",)),
+    "api:custom-field-list": ApiList(lambda a: {a.custom_field.pk}),
+    "api:custom-field-detail": ApiObject(lambda a: a.custom_field, methods=("get",)),
+    "api:custom-field-retype": ApiObject(lambda a: a.custom_field, methods=("post",),
+                                         extra={"field_type": "number", "reason": "attack"}),
+    "feed-list": PageList(lambda a: [a.data.feed_file.delivered_by, _feed_url(a)]),
+    "feed-detail": PageObject(lambda a: a.data.feed_file),
+    "feed-monitor": PageList(lambda a: [_feed_url(a)]),
+    "unknown-security-list": PageList(lambda a: [a.data.unknown_security.ticker]),
+    "unknown-security-add": PageObject(lambda a: a.data.unknown_security, methods=("post",)),
+    "unknown-security-map": PageObject(lambda a: a.data.unknown_security, methods=("post",)),
+    "data-exceptions": PageList(lambda a: [a.data.hold.reason,
+                                           a.data.reconciliation_break.reason]),
+    "api:feed-file-list": ApiList(lambda a: {a.data.feed_file.pk}),
+    "api:feed-file-detail": ApiObject(lambda a: a.data.feed_file),
+    "api:feed-file-quarantined-rows": ApiObject(lambda a: a.data.feed_file, methods=("get",)),
+    "api:unknown-security-list": ApiList(lambda a: {a.data.unknown_security.pk}),
+    "api:unknown-security-detail": ApiObject(lambda a: a.data.unknown_security),
+    "api:unknown-security-add": ApiObject(
+        lambda a: a.data.unknown_security, methods=("post",),
+        extra={"name": "attack", "security_type": "equity", "asset_class": "EQ",
+               "reason": "attack"}),
+    "api:unknown-security-map": ApiObject(lambda a: a.data.unknown_security, methods=("post",),
+                                          extra={"security": "1", "reason": "attack"}),
+    "api:account-hold-list": ApiList(lambda a: {a.data.hold.pk}),
+    "api:account-hold-detail": ApiObject(lambda a: a.data.hold),
 }
+
+
+def _feed_url(a: Any) -> str:
+    """A file's page address: unique to the file, so it marks firm A's file on any page."""
+    from django.urls import reverse
+
+    return reverse("feed-detail", kwargs={"pk": a.data.feed_file.pk})
 
 
 def all_route_names() -> set[str]:

@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 
 from accounts.models import Account, CustomField, Household, ReconciliationBreak, TaxEntity
 from accounts.services.advisors import household_assign_advisor
+from accounts.services.reconciliation import breaks_record
 from dataops.feeds.batch import FeedBatch
 from rebal.audit import bulk_create_audited, bulk_update_audited
 from rebal.firm_context import require_firm
@@ -144,8 +145,9 @@ def _report_missing(batch: FeedBatch, named: set[str]) -> None:
     firm = require_firm()
     missing = Account.objects.exclude(account_number__in=named).exclude(
         status=Account.Status.CLOSED)
-    ReconciliationBreak.objects.bulk_create([
+    breaks_record(kind=ReconciliationBreak.Kind.MISSING_FROM_ACCOUNTS_FILE, breaks=[
         ReconciliationBreak(firm=firm, account=account, business_date=batch.business_date,
                             kind=ReconciliationBreak.Kind.MISSING_FROM_ACCOUNTS_FILE,
                             reason=f"not in {batch.feed_file.name}; kept, not deleted")
-        for account in missing], ignore_conflicts=True)
+        for account in missing], checked_account_ids=set(
+            Account.objects.values_list("pk", flat=True)))

@@ -20,7 +20,7 @@ from accounts.loaders.common import (
     refuse_unknown_accounts,
 )
 from accounts.models import CashBalance, LotSet, ReconciliationBreak
-from accounts.services.reconciliation import lot_sets_reconcile
+from accounts.services.reconciliation import breaks_record, lot_sets_reconcile
 from dataops.feeds.batch import FeedBatch
 from dataops.models import FeedFile
 from rebal.firm_context import require_firm
@@ -62,6 +62,7 @@ def _csv(text: str) -> str:
 
 
 def _empty_lot_sets(lots_file: FeedFile, account_ids: set[int]) -> None:
+    assert lots_file.business_date is not None  # a loaded file always has its date
     existing = set(LotSet.objects.filter(feed_file=lots_file, account_id__in=account_ids)
                    .values_list("account_id", flat=True))
     firm = require_firm()
@@ -130,12 +131,12 @@ def _flag_closed_accounts_with_lots(batch: FeedBatch, account_ids: set[int]) -> 
 
     closed = Account.objects.filter(pk__in=account_ids, status=Account.Status.CLOSED)
     firm = require_firm()
-    ReconciliationBreak.objects.bulk_create([
+    breaks_record(kind=ReconciliationBreak.Kind.LOTS_IN_CLOSED_ACCOUNT, breaks=[
         ReconciliationBreak(firm=firm, account=account, business_date=batch.business_date,
                             kind=ReconciliationBreak.Kind.LOTS_IN_CLOSED_ACCOUNT,
                             reason=f"{batch.feed_file.name} lists lots for closed account "
                                    f"{account.account_number}")
-        for account in closed], ignore_conflicts=True)
+        for account in closed], checked_account_ids=account_ids)
 
 
 def load_cash(batch: FeedBatch) -> None:
@@ -160,7 +161,8 @@ def load_cash(batch: FeedBatch) -> None:
                 kind=ReconciliationBreak.Kind.NEGATIVE_CASH,
                 reason=f"cash {cash} in {batch.feed_file.name}"))
     CashBalance.objects.bulk_create(balances, batch_size=5000)
-    ReconciliationBreak.objects.bulk_create(breaks, ignore_conflicts=True)
+    breaks_record(kind=ReconciliationBreak.Kind.NEGATIVE_CASH, breaks=breaks,
+                  checked_account_ids={b.account_id for b in balances})
     batch.rows_loaded = len(balances)
     lots_file = _current_file("tax_lots", batch)
     if lots_file is not None:

@@ -15,6 +15,7 @@ from accounts.models import Transaction
 from dataops.feeds.batch import FeedBatch
 from rebal.firm_context import require_firm
 
+DEFAULTS = {"lot_id": "", "cancels": ""}  # text columns are blank, never null
 FIELDS = ["trade_date", "settle_date", "type", "quantity", "price", "amount", "lot_id",
           "realized_gain", "cancels"]
 
@@ -47,8 +48,8 @@ def load_transactions(batch: FeedBatch) -> None:
             firm=firm, account_id=known[values["account_number"]],
             transaction_id=values["transaction_id"], security_id=security_id,
             feed_file=batch.feed_file,
-            **{name: values.get(name) if values.get(name) is not None else
-               Transaction._meta.get_field(name).get_default() for name in FIELDS}))
+            **{name: values.get(name) if values.get(name) is not None else DEFAULTS.get(name)
+               for name in FIELDS}))
     held = hold_accounts_with_bad_rows(batch, known)
     Transaction.objects.bulk_create(new, batch_size=5000)
     batch.rows_loaded = len(new)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 
 from rebal.audit import audited_history
@@ -39,6 +41,10 @@ class AccountHold(FirmOwnedModel):
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.reason}"
 
+    @classmethod
+    def assigned_to(cls, user: Any) -> models.Q:
+        return models.Q(account__in=accounts_assigned_to(user))
+
 
 class ReconciliationBreak(FirmOwnedModel):
     """A disagreement found by reconciliation, with its reason, for the data manager."""
@@ -60,3 +66,14 @@ class ReconciliationBreak(FirmOwnedModel):
         ordering = ["-business_date", "account"]
         constraints = [models.UniqueConstraint(fields=["account", "business_date", "kind"],
                                                name="one_break_per_kind_and_day")]
+
+    @classmethod
+    def assigned_to(cls, user: Any) -> models.Q:
+        return models.Q(account__in=accounts_assigned_to(user))
+
+
+def accounts_assigned_to(user: Any) -> Any:
+    """The ids of the accounts granted to `user` (directly or through their household)."""
+    from accounts.models.households import Account
+
+    return Account.objects.unscoped().filter(Account.assigned_to(user)).values("pk")

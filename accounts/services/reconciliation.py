@@ -2,8 +2,9 @@
 
 Quantities are compared per security: previous lots + buys and reinvestments + transfers in −
 sells − transfers out, for trades after the previous snapshot's date up to the new one's. A
-difference is a break with both figures, for the data manager. Corporate actions between the two
-dates are the corporate-actions issue's to explain; until then they show as breaks.
+difference is a break with both figures, for the data manager, and holds the account.
+Corporate actions between the two dates are the corporate-actions issue's to explain; until then
+they show as breaks.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from typing import Any
 
 from django.db.models import Sum
 
-from accounts.models import LotSet, ReconciliationBreak, TaxLot, Transaction
+from accounts.models import AccountHold, LotSet, ReconciliationBreak, TaxLot, Transaction
+from accounts.services.holds import holds_clear, holds_place
 from dataops.models import Security
+from rebal.audit import audit_context
 from rebal.firm_context import require_firm
 
 INCREASES = {"buy", "dividend_reinvestment", "transfer_in"}
@@ -29,6 +32,20 @@ def _quantities(lot_set_ids: list[int]) -> dict[int, dict[int, Decimal]]:
             .values_list("lot_set_id", "security_id").annotate(total=Sum("quantity"))):
         totals[lot_set_id][security_id] = quantity
     return totals
+
+
+def breaks_record(*, kind: str, breaks: list[ReconciliationBreak],
+                  checked_account_ids: set[int]) -> None:
+    """Record breaks of one kind and hold their accounts until a later check of the same kind
+    passes; accounts checked without a break have that hold cleared."""
+    ReconciliationBreak.objects.bulk_create(breaks, ignore_conflicts=True)
+    source = f"reconciliation:{kind}"
+    with audit_context(system_job="reconciliation"):
+        holds_place(reasons={b.account_id: b.reason for b in breaks},
+                    kind=AccountHold.Kind.DATA_ERROR, source=source)
+        holds_clear(source=source,
+                    account_ids=checked_account_ids - {b.account_id for b in breaks},
+                    reason="reconciled")
 
 
 def _shown(quantity: Decimal) -> str:
@@ -86,5 +103,6 @@ def lot_sets_reconcile(lot_sets: list[LotSet]) -> int:
                 kind=ReconciliationBreak.Kind.LOTS_VS_TRANSACTIONS,
                 reason=(f"lots on {lot_set.business_date} differ from lots on "
                         f"{before.business_date} plus transactions: {details}")))
-    ReconciliationBreak.objects.bulk_create(breaks, ignore_conflicts=True)
+    breaks_record(kind=ReconciliationBreak.Kind.LOTS_VS_TRANSACTIONS, breaks=breaks,
+                  checked_account_ids={lot_set.account_id for lot_set, _ in pairs})
     return len(breaks)

@@ -14,12 +14,15 @@ class FeedFile(FirmOwnedModel):
     """A file delivered for a feed and business date: checksum, counts, outcome, timings."""
 
     class Status(models.TextChoices):
-        RECEIVED = "received"
-        LOADED = "loaded"
-        LOADED_WITH_ERRORS = "loaded_with_errors"  # good rows loaded, bad rows quarantined
-        REJECTED = "rejected"  # nothing loaded
-        DUPLICATE = "duplicate"  # same checksum as a file already received: a no-op
-        HISTORY = "history"  # older than data already loaded: kept, does not overwrite
+        RECEIVED = "received", "Received"
+        LOADED = "loaded", "Loaded"
+        # Good rows loaded, bad rows quarantined.
+        LOADED_WITH_ERRORS = "loaded_with_errors", "Loaded with errors"
+        REJECTED = "rejected", "Rejected"  # nothing loaded
+        # The same checksum as a file already received: a recorded no-op.
+        DUPLICATE = "duplicate", "Duplicate"
+        # Older than data already loaded: kept, does not overwrite.
+        HISTORY = "history", "Kept as history"
 
     class Door(models.TextChoices):
         INBOX = "inbox"

@@ -123,7 +123,8 @@ def test_a_bad_row_holds_its_account_on_the_previous_snapshot(firm, loaded, tmp_
         assert holdings(account(firm, "B-1").pk, date(2026, 11, 25)).lots[0].quantity == 12
     # The next clean file clears the hold it set.
     load(firm, ff.write(tmp_path, "tax_lots_20261126.csv", ff.tax_lots([
-        ["A-1", ff.AAPL, "AAPL", "L1", "100", "15000.00", "2020-03-02", "", ""]])))
+        ["A-1", ff.AAPL, "AAPL", "L1", "100", "15000.00", "2020-03-02", "", ""],
+        ["A-1", ff.MSFT, "", "L2", "50", "9000.50", "2022-06-01", "", ""]])))
     with firm_context(firm):
         assert not AccountHold.objects.filter(account=smith, cleared_at__isnull=True).exists()
 
@@ -152,7 +153,8 @@ def test_unknown_security_is_queued_and_its_hold_clears_when_added(firm, loaded,
     with firm_context(firm):
         entry = UnknownSecurity.objects.get()
         assert (entry.cusip, entry.ticker, entry.status) == (ff.AMZN, "AMZN", "open")
-        hold = AccountHold.objects.get(account=smith, cleared_at__isnull=True)
+        hold = AccountHold.objects.get(account=smith, cleared_at__isnull=True,
+                                       source__startswith="unknown_security:")
         assert hold.source == f"unknown_security:{entry.placeholder_id}"
         lots = holdings(smith.pk, date(2026, 11, 25)).lots
         assert lots[0].security_id == entry.placeholder_id  # loaded, against a placeholder
@@ -163,7 +165,8 @@ def test_unknown_security_is_queued_and_its_hold_clears_when_added(firm, loaded,
         entry.refresh_from_db()
         assert entry.status == "resolved"
         assert Security.objects.get(pk=entry.placeholder_id).status == "active"
-        assert not AccountHold.objects.filter(account=smith, cleared_at__isnull=True).exists()
+        assert not AccountHold.objects.filter(account=smith, cleared_at__isnull=True,
+                                              source__startswith="unknown_security:").exists()
 
 
 def test_too_many_bad_rows_reject_the_whole_file(firm, loaded, tmp_path):
@@ -279,3 +282,15 @@ def test_lots_are_reconciled_against_the_previous_snapshot_and_transactions(
     # agree; B-1 sold 4 of 10 but the custodian still shows 10.
     assert [b.account.account_number for b in breaks] == ["B-1"]
     assert "AAPL: expected 6, custodian 10" in breaks[0].reason
+
+
+def test_a_break_holds_the_account_until_reconciled(firm, loaded, tmp_path):
+    load(firm, ff.write(tmp_path, "cash_20261125.csv", ff.cash([["A-1", "-10.00", ""]])))
+    smith = account(firm, "A-1")
+    with firm_context(firm):
+        hold = AccountHold.objects.get(account=smith, cleared_at__isnull=True)
+        assert hold.source == "reconciliation:negative_cash" and "-10.00" in hold.reason
+    load(firm, ff.write(tmp_path, "cash_20261126.csv", ff.cash([["A-1", "5.00", ""]])))
+    with firm_context(firm):
+        hold.refresh_from_db()
+        assert hold.cleared_at is not None and hold.cleared_reason == "reconciled"

@@ -10,9 +10,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import CustomField
+from rebal.audit import audit_context
 from rebal.firm_context import firm_context
 from rebal.models import Alert, APIToken, Membership, Scope
 from rebal.services import api_token_create
+from tests.data_factories import FirmDataRows, firm_data_rows
 from tests.isolation import (
     ROUTES,
     ApiList,
@@ -33,6 +36,8 @@ class FirmData:
     token: APIToken
     membership: Membership
     all_scopes_token: str
+    data: FirmDataRows
+    custom_field: CustomField
 
 
 def firm_data(personas) -> FirmData:
@@ -47,7 +52,10 @@ def firm_data(personas) -> FirmData:
         issued = api_token_create(name=f"{personas.firm.code}-everything",
                                   scopes=list(Scope.values), acting_user=personas.admin)
         membership = Membership.objects.get(user=personas.advisor)
-    return FirmData(personas, alert, token, membership, issued.value)
+        with audit_context(system_job="tests"):
+            custom_field = CustomField.objects.create(name=f"{personas.firm.code.lower()}_tier")
+    return FirmData(personas, alert, token, membership, issued.value, firm_data_rows(personas),
+                    custom_field)
 
 
 @pytest.fixture
@@ -103,6 +111,7 @@ def test_page_objects_of_another_firm_are_404(name, firms):
         refreshed = type(obj).objects.get(pk=obj.pk)
     assert getattr(refreshed, "acknowledged_at", None) is None
     assert getattr(refreshed, "revoked_at", None) is None
+    assert getattr(refreshed, "resolved_at", None) is None
 
 
 @pytest.mark.parametrize("name", sorted(n for n, c in ROUTES.items() if isinstance(c, ApiList)))
@@ -137,6 +146,7 @@ def test_api_objects_of_another_firm_are_404(name, firms):
         refreshed = type(obj).objects.get(pk=obj.pk)
     assert getattr(refreshed, "acknowledged_at", None) is None
     assert getattr(refreshed, "revoked_at", None) is None
+    assert getattr(refreshed, "resolved_at", None) is None
 
 
 @pytest.mark.parametrize("name", sorted(n for n, c in ROUTES.items() if isinstance(c, Public)))
