@@ -10,6 +10,7 @@ def register() -> None:
         load_risk_exposures,
         load_risk_specific,
     )
+    from dataops.loaders.corporate_actions import load_corporate_actions
     from dataops.loaders.restrictions import load_restrictions
     from dataops.loaders.securities import load_securities
 
@@ -19,3 +20,4 @@ def register() -> None:
     register_loader("risk_covariance", load_risk_covariance)
     register_loader("risk_specific", load_risk_specific)
     register_loader("restrictions", load_restrictions)
+    register_loader("corporate_actions", load_corporate_actions)

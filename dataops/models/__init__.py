@@ -1,3 +1,4 @@
+from dataops.models.corporate_actions import CorporateAction
 from dataops.models.feeds import FeedFile, FeedPolicy, FeedSchedule, QuarantinedRow
 from dataops.models.market import Price, RiskCovariance, RiskExposure, RiskSpecific
 from dataops.models.reference import (
@@ -10,7 +11,7 @@ from dataops.models.reference import (
 from dataops.models.restrictions import RestrictionEntry, RestrictionList
 
 __all__ = [
-    "AssetClass", "FeedFile", "FeedPolicy", "FeedSchedule", "IdenticalGroup", "Price",
+    "AssetClass", "CorporateAction", "FeedFile", "FeedPolicy", "FeedSchedule", "IdenticalGroup", "Price",
     "QuarantinedRow", "RestrictionEntry", "RestrictionList", "RiskCovariance", "RiskExposure",
     "RiskSpecific", "Security", "SecurityIdentifier", "UnknownSecurity",
 ]

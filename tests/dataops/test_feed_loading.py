@@ -294,3 +294,40 @@ def test_a_break_holds_the_account_until_reconciled(firm, loaded, tmp_path):
     with firm_context(firm):
         hold.refresh_from_db()
         assert hold.cleared_at is not None and hold.cleared_reason == "reconciled"
+
+
+def test_corporate_actions_upsert_by_action_id(firm, loaded, tmp_path):
+    from dataops.models import CorporateAction
+
+    header = ["action_id", "type", "effective_date", "old_cusip", "old_ticker", "ratio_from",
+              "ratio_to", "description"]
+    load(firm, ff.write(tmp_path, "corporate_actions_20261124.csv", ff.csv_bytes(header, [
+        ["CA-1", "split", "2026-11-25", ff.AAPL, "", "1", "4", "4-for-1"]])))
+    load(firm, ff.write(tmp_path, "corporate_actions_20261125.csv", ff.csv_bytes(header, [
+        ["CA-1", "split", "2026-11-25", ff.AAPL, "", "1", "4", "4-for-1, record date 11/20"],
+        ["CA-2", "ticker_change", "2026-12-01", "", "XOM", "", "", ""]])))
+    with firm_context(firm):
+        actions = {a.action_id: a for a in CorporateAction.objects.select_related(
+            "old_security")}
+        assert set(actions) == {"CA-1", "CA-2"}
+        assert actions["CA-1"].ratio_to == Decimal(4)
+        assert actions["CA-1"].description == "4-for-1, record date 11/20"
+        assert actions["CA-1"].old_security.ticker == "AAPL"
+        assert actions["CA-2"].old_security.ticker == "XOM"
+        assert CorporateAction.history.filter(action_id="CA-1").count() == 2
+
+
+def test_models_feed_adds_a_version_per_model(firm, loaded, tmp_path):
+    from models_hub.models import SecurityModel, SecurityModelVersion
+
+    header = ["model_code", "model_name", "as_of_date", "cusip", "ticker", "weight"]
+    load(firm, ff.write(tmp_path, "models_20261124.csv", ff.csv_bytes(header, [
+        ["TECH", "Tech pair", "2026-11-24", ff.AAPL, "", "0.6"],
+        ["TECH", "Tech pair", "2026-11-24", ff.MSFT, "", "0.4"],
+        ["BAD", "Does not add up", "2026-11-24", ff.XOM, "", "0.9"]])))
+    with firm_context(firm):
+        assert list(SecurityModel.objects.values_list("code", flat=True)) == ["TECH"]
+        version = SecurityModelVersion.objects.get()
+        assert sorted((w.security.ticker, w.weight) for w in version.weights.all()) == [
+            ("AAPL", Decimal("0.6")), ("MSFT", Decimal("0.4"))]
+        assert "sum to 0.9" in QuarantinedRow.objects.get().reason

@@ -13,6 +13,7 @@ from simple_history.models import HistoricalChanges
 from accounts.models import Account, AccountHold, CustomField, Household, TaxEntity
 from dataops.models import (
     AssetClass,
+    CorporateAction,
     FeedFile,
     FeedPolicy,
     FeedSchedule,
@@ -30,6 +31,7 @@ from rebal.audit import (
     bulk_create_audited,
     bulk_update_audited,
 )
+from models_hub.models import SecurityModel
 from rebal.firm_context import firm_context
 from rebal.models import APIToken, Firm, Membership, User
 from rebal.services import api_token_create
@@ -38,7 +40,8 @@ pytestmark = pytest.mark.django_db
 
 AUDITED_MODELS = [Firm, User, Membership, APIToken, Household, Account, TaxEntity, CustomField,
                   AccountHold, AssetClass, IdenticalGroup, Security, SecurityIdentifier,
-                  UnknownSecurity, RestrictionList, RestrictionEntry, FeedSchedule, FeedPolicy]
+                  UnknownSecurity, RestrictionList, RestrictionEntry, FeedSchedule, FeedPolicy,
+                  CorporateAction, SecurityModel]
 
 
 def _security(name="Audit Security"):
@@ -89,6 +92,10 @@ def _make(model, persona):
             security=_security(), reason="tobacco"), "reason"),
         FeedSchedule: (lambda: FeedSchedule(feed="tax_lots"), "feed"),
         FeedPolicy: (lambda: FeedPolicy(), "max_bad_row_fraction"),
+        CorporateAction: (lambda: CorporateAction(
+            action_id="CA1", type="split", effective_date=dt.date(2026, 11, 24),
+            feed_file=_feed_file()), "description"),
+        SecurityModel: (lambda: SecurityModel(code="LCAP"), "name"),
     }[model]
 
 
