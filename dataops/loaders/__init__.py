@@ -4,13 +4,13 @@ from dataops.feeds.registry import register_loader
 
 
 def register() -> None:
+    from dataops.loaders.corporate_actions import load_corporate_actions
     from dataops.loaders.market import (
         load_prices,
         load_risk_covariance,
         load_risk_exposures,
         load_risk_specific,
     )
-    from dataops.loaders.corporate_actions import load_corporate_actions
     from dataops.loaders.restrictions import load_restrictions
     from dataops.loaders.securities import load_securities
 

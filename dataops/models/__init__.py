@@ -11,7 +11,7 @@ from dataops.models.reference import (
 from dataops.models.restrictions import RestrictionEntry, RestrictionList
 
 __all__ = [
-    "AssetClass", "CorporateAction", "FeedFile", "FeedPolicy", "FeedSchedule", "IdenticalGroup", "Price",
-    "QuarantinedRow", "RestrictionEntry", "RestrictionList", "RiskCovariance", "RiskExposure",
+    "AssetClass", "CorporateAction", "FeedFile", "FeedPolicy", "FeedSchedule", "IdenticalGroup",
+    "Price", "QuarantinedRow", "RestrictionEntry", "RestrictionList", "RiskCovariance", "RiskExposure",
     "RiskSpecific", "Security", "SecurityIdentifier", "UnknownSecurity",
 ]

@@ -24,6 +24,7 @@ from dataops.models import (
     SecurityIdentifier,
     UnknownSecurity,
 )
+from models_hub.models import SecurityModel
 from rebal.audit import (
     AuditedQuerySet,
     HistorySkippedError,
@@ -31,7 +32,6 @@ from rebal.audit import (
     bulk_create_audited,
     bulk_update_audited,
 )
-from models_hub.models import SecurityModel
 from rebal.firm_context import firm_context
 from rebal.models import APIToken, Firm, Membership, User
 from rebal.services import api_token_create
