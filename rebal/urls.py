@@ -28,5 +28,6 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("data/", include("dataops.urls")),
     path("data/", include("accounts.urls_data")),
+    path("operations/feeds/", include("dataops.urls_operations")),
     path("api/v1/", include((api_v1, "api"))),
 ]

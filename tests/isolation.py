@@ -20,6 +20,13 @@ class Public:
 
 
 @dataclass(frozen=True)
+class OperatorOnly:
+    """Hosting staff's monitoring across firms: anyone of a firm gets 404."""
+
+    why: str
+
+
+@dataclass(frozen=True)
 class PageList:
     """A page listing firm data: firm B must see none of firm A's markers."""
 
@@ -52,6 +59,7 @@ class ApiObject:
 
 ROUTES: dict[str, Any] = {
     "home": PageList(lambda a: [a.alert.subject]),
+    "operations-feeds": OperatorOnly("file-transfer monitoring of every firm"),
     "healthz": Public("process liveness only"),
     "readyz": Public("dependency status only"),
     "login": Public("sign-in form"),

@@ -12,6 +12,6 @@ from dataops.models.restrictions import RestrictionEntry, RestrictionList
 
 __all__ = [
     "AssetClass", "CorporateAction", "FeedFile", "FeedPolicy", "FeedSchedule", "IdenticalGroup",
-    "Price", "QuarantinedRow", "RestrictionEntry", "RestrictionList", "RiskCovariance", "RiskExposure",
-    "RiskSpecific", "Security", "SecurityIdentifier", "UnknownSecurity",
+    "Price", "QuarantinedRow", "RestrictionEntry", "RestrictionList", "RiskCovariance",
+    "RiskExposure", "RiskSpecific", "Security", "SecurityIdentifier", "UnknownSecurity",
 ]

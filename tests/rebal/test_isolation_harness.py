@@ -20,6 +20,7 @@ from tests.isolation import (
     ROUTES,
     ApiList,
     ApiObject,
+    OperatorOnly,
     PageList,
     PageObject,
     Public,
@@ -162,3 +163,12 @@ def test_public_routes_leak_no_firm_data(name, firms):
         for marker in (a.alert.subject, a.token.name, a.personas.household.name,
                        a.personas.account.account_number, a.personas.advisor.email):
             assert marker not in body, (name, marker)
+
+
+@pytest.mark.parametrize("name", sorted(n for n, c in ROUTES.items()
+                                        if isinstance(c, OperatorOnly)))
+def test_operator_pages_are_404_to_firm_people(name, firms):
+    a, b = firms
+    owner, (attacker, token_client) = _clients(a, b)
+    for client in (owner, attacker, token_client):
+        assert client.get(_url(name)).status_code == 404
