@@ -9,7 +9,9 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from accounts.loaders import register
         from accounts.services.unknown_securities import unknown_security_resolved
-        from dataops.feeds.registry import on_unknown_security_resolved
+        from accounts.services.staleness import tax_lots_due
+        from dataops.feeds.registry import on_feed_due, on_unknown_security_resolved
 
         register()
         on_unknown_security_resolved(unknown_security_resolved)
+        on_feed_due(tax_lots_due)

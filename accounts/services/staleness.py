@@ -12,6 +12,12 @@ from rebal.audit import audit_context
 SOURCE = "stale:tax_lots"
 
 
+def tax_lots_due(*, feed: str, business_date: date, **kwargs: object) -> None:
+    """Hook: once the day's lot file is due, accounts without it are stale."""
+    if feed == "tax_lots":
+        holdings_staleness_check(business_date=business_date)
+
+
 def holdings_staleness_check(*, business_date: date) -> int:
     """Hold open accounts whose newest lot snapshot is older than `business_date`; clear the
     hold of those that are current again. Returns how many accounts are stale."""

@@ -36,3 +36,17 @@ def on_unknown_security_resolved(hook: Callable[..., None]) -> None:
 
 def unknown_security_resolution_hooks() -> list[Callable[..., None]]:
     return list(_resolution_hooks)
+
+
+# Hooks called with (feed, business_date) once a scheduled feed's cutoff has passed, received or
+# not: accounts holds the accounts whose holdings are then stale.
+_due_hooks: list[Callable[..., None]] = []
+
+
+def on_feed_due(hook: Callable[..., None]) -> None:
+    if hook not in _due_hooks:
+        _due_hooks.append(hook)
+
+
+def feed_due_hooks() -> list[Callable[..., None]]:
+    return list(_due_hooks)

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from dataops.calendar import business_days_back, next_business_day
+from dataops.feeds.registry import feed_due_hooks
 from dataops.models import FeedFile, FeedSchedule
 from rebal.firm_context import require_firm
 from rebal.services import alert_raise
@@ -61,8 +62,11 @@ def expected_files(*, days: int = 5, now: datetime | None = None) -> list[Expect
 def feed_schedules_check(*, now: datetime | None = None) -> list[ExpectedFile]:
     """Raise a late-file alert to the data managers for each missing file past its cutoff."""
     firm = require_firm()
-    missing = [e for e in expected_files(days=1, now=now)
-               if e.received is None and (now or timezone.now()) > e.due]
+    due = [e for e in expected_files(days=1, now=now) if (now or timezone.now()) > e.due]
+    for expected in due:
+        for hook in feed_due_hooks():
+            hook(feed=expected.feed, business_date=expected.business_date)
+    missing = [e for e in due if e.received is None]
     for expected in missing:
         alert_raise(
             firm=firm, kind="late_file", severity="warning",

@@ -70,6 +70,15 @@ def test_late_file_raises_one_alert_to_data_managers(scheduled):
     assert "tax_lots" in alerts[0].subject and "2026-11-23" in alerts[0].subject
 
 
+def test_a_due_lot_file_holds_accounts_without_it(scheduled, alice_firm):
+    now = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+    with firm_context(scheduled):
+        feed_schedules_check(now=now)
+        held = set(AccountHold.objects.filter(source="stale:tax_lots", cleared_at__isnull=True)
+                   .values_list("account__account_number", flat=True))
+    assert held == {alice_firm.account.account_number, alice_firm.other_account.account_number}
+
+
 def test_monitor_shows_expected_against_received(scheduled):
     now = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
     with firm_context(scheduled):
