@@ -8,8 +8,8 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.loaders import register
-        from accounts.services.unknown_securities import unknown_security_resolved
         from accounts.services.staleness import tax_lots_due
+        from accounts.services.unknown_securities import unknown_security_resolved
         from dataops.feeds.registry import on_feed_due, on_unknown_security_resolved
 
         register()
