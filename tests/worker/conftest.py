@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,6 +27,7 @@ from tests.live import (
 class LiveWorker:
     hostname: str
     queue: str
+    inbox: Path  # the worker's REBAL_FEED_INBOX
 
 
 @pytest.fixture(scope="session")
@@ -43,7 +45,9 @@ def celery_worker(django_db_setup: Any, tmp_path_factory: pytest.TempPathFactory
     queue = f"rebal-test-{suffix}"
     hostname = f"rebal-test-{suffix}@localhost"
     log = tmp_path_factory.mktemp("worker") / "celery.log"
-    env = app_environment(REBAL_CELERY_QUEUE=queue, REBAL_WORKER_HEARTBEAT_SECONDS="2")
+    inbox = tmp_path_factory.mktemp("inbox")
+    env = app_environment(REBAL_CELERY_QUEUE=queue, REBAL_WORKER_HEARTBEAT_SECONDS="2",
+                          REBAL_FEED_INBOX=str(inbox))
     assert "REBAL_OWNER_DATABASE_URL" not in env
     process = start_process(worker_command(queue, hostname), env=env, log=log)
     previous = (settings.CELERY_TASK_DEFAULT_QUEUE, celery_app.conf.task_default_queue)
@@ -52,7 +56,7 @@ def celery_worker(django_db_setup: Any, tmp_path_factory: pytest.TempPathFactory
     try:
         wait_for(lambda: hostname in live_workers(settings.REDIS_URL), timeout=60,
                  what="celery worker heartbeat", process=process, log=log)
-        yield LiveWorker(hostname=hostname, queue=queue)
+        yield LiveWorker(hostname=hostname, queue=queue, inbox=inbox)
     finally:
         settings.CELERY_TASK_DEFAULT_QUEUE, celery_app.conf.task_default_queue = previous
         stop(process)
