@@ -10,7 +10,11 @@ from __future__ import annotations
 
 from django.db import models
 
+from accounts.tax.realized import TransactionType
 from rebal.models.base import FirmOwnedModel
+
+# The feed's transaction types, defined once with the tax engine that replays them.
+TRANSACTION_TYPES = [(kind.value, kind.value.replace("_", " ")) for kind in TransactionType]
 
 
 class LotSet(FirmOwnedModel):
@@ -62,25 +66,12 @@ class CashBalance(FirmOwnedModel):
 class Transaction(FirmOwnedModel):
     """A trade or cash flow; appended, idempotent by transaction_id."""
 
-    class Type(models.TextChoices):
-        BUY = "buy"
-        SELL = "sell"
-        DIVIDEND_REINVESTMENT = "dividend_reinvestment"
-        DEPOSIT = "deposit"
-        WITHDRAWAL = "withdrawal"
-        DIVIDEND = "dividend"
-        INTEREST = "interest"
-        FEE = "fee"
-        RETURN_OF_CAPITAL = "return_of_capital"
-        TRANSFER_IN = "transfer_in"
-        TRANSFER_OUT = "transfer_out"
-
     account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT,
                                 related_name="transactions")
     transaction_id = models.CharField(max_length=64)
     trade_date = models.DateField()
     settle_date = models.DateField(null=True, blank=True)
-    type = models.CharField(max_length=30, choices=Type.choices)
+    type = models.CharField(max_length=30, choices=TRANSACTION_TYPES)
     security = models.ForeignKey("dataops.Security", null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="+")
     quantity = models.DecimalField(max_digits=20, decimal_places=6, null=True, blank=True)
