@@ -45,7 +45,7 @@ def abilities(actions: list[str]) -> list[tuple[str, list[str]]]:
     grouped: dict[str, list[str]] = {}
     for action in actions:
         noun, verb = action.split(".", 1)
-        grouped.setdefault(noun, []).append(verb.replace("_", " "))
+        grouped.setdefault(noun.replace("_", " "), []).append(verb.replace("_", " "))
     return [(noun, verbs) for noun, verbs in grouped.items()]
 
 
