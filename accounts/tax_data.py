@@ -79,7 +79,8 @@ def entity_tax_view(*, tax_entity_id: int, as_of: date,
     base_lots = [
         _lot(lot, numbers[lot.account_id])
         for lot in TaxLot.objects.filter(lot_set__in=list(base.values()))]
-    rows = Transaction.objects.filter(account_id__in=list(numbers), trade_date__gte=start,
+    since = min([start, *(lot_set.business_date for lot_set in base.values())])
+    rows = Transaction.objects.filter(account_id__in=list(numbers), trade_date__gte=since,
                                       trade_date__lte=as_of).order_by("trade_date", "pk")
     transactions = [EngineTransaction(
         transaction_id=t.transaction_id, account=numbers[t.account_id],

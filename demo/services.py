@@ -1,26 +1,26 @@
-"""The demo firm: one person per role, households assigned to the advisor.
+"""The demo firm: one person per role, and the feeds it expects each business day.
 
-Later issues add the demo book built from public S&P 500 data and run the nightly cycle on it.
+Its clients come from the demo book (`make_demo_feeds`, loaded by `./run demo`): the accounts
+feed names the firm's advisor, advisor@demo.rebal.test, for about a fifth of the households, and
+loading it assigns them to that user.
 """
 
 from __future__ import annotations
 
+from datetime import time
+
 from django.db import transaction
 
-from accounts.models import Account, Household
-from accounts.services import household_assign_advisor
+from dataops.models import FeedSchedule
 from rebal.audit import audit_context
 from rebal.firm_context import firm_context
 from rebal.models import Firm, Role, User
 from rebal.services import membership_grant, user_ensure
 
 DEMO_PASSWORD = "rebal-demo-password"  # noqa: S105 - the demo's published sign-in
-DEMO_HOUSEHOLDS = [
-    ("HH-ALVAREZ", "Alvarez Family",
-     [("10000001", "Alvarez Joint"), ("10000002", "Maria Alvarez IRA")]),
-    ("HH-CHEN", "Chen Household", [("10000003", "Chen Family Trust")]),
-    ("HH-OKAFOR", "Okafor Household", [("10000004", "Okafor Individual")]),
-]
+# The custodian's and the firm's nightly files, each due by the cutoff (the firm's time zone).
+DEMO_FEED_SCHEDULES = {feed: time(6, 0)
+                       for feed in ("tax_lots", "cash", "prices", "accounts", "transactions")}
 
 
 @transaction.atomic
@@ -37,13 +37,6 @@ def demo_firm_ensure(*, code: str = "DEMO") -> tuple[Firm, dict[str, User]]:
                 membership_grant(user=user, roles=[role.value], acting_user=None,
                                  system_job="demo_setup")
                 users[role.value] = user
-            for hh_code, hh_name, accounts in DEMO_HOUSEHOLDS:
-                household, _ = Household.objects.get_or_create(code=hh_code,
-                                                               defaults={"name": hh_name})
-                for number, name in accounts:
-                    Account.objects.get_or_create(account_number=number,
-                                                  defaults={"name": name, "household": household})
-                if hh_code != "HH-OKAFOR":
-                    household_assign_advisor(household=household, advisor=users[Role.ADVISOR],
-                                             acting_user=None)
+            for feed, cutoff in DEMO_FEED_SCHEDULES.items():
+                FeedSchedule.objects.get_or_create(feed=feed, defaults={"cutoff": cutoff})
     return firm, users

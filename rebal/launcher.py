@@ -83,6 +83,12 @@ def without_owner(env: dict[str, str]) -> dict[str, str]:
 
 
 def demo(args: argparse.Namespace) -> int:
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    import holidays
+
+    started = time.monotonic()
     with ExitStack() as stack:
         admin_url, redis_url = start_services(stack)
         env = {**os.environ, "REDIS_URL": redis_url,
@@ -93,15 +99,44 @@ def demo(args: argparse.Namespace) -> int:
         manage("collectstatic", "--no-input", "-v", "0", env=env)
         manage("demo_setup", env=env)
         app_env = without_owner(env)
+
+        # The demo book: 2,000 accounts as of the latest business day whose files are in (a
+        # custodian delivers a day's files overnight: the business day before today, in the demo
+        # firm's New York), generated once into .rebal/demo-feeds/<YYYYMMDD>/ (under a
+        # temporary name, renamed when complete).
+        business_date = datetime.now(ZoneInfo("America/New_York")).date() - timedelta(days=1)
+        nyse_closed = holidays.financial_holidays("NYSE")
+        while business_date.weekday() >= 5 or business_date in nyse_closed:
+            business_date -= timedelta(days=1)
+        folder = STATE / "demo-feeds" / f"{business_date:%Y%m%d}"
+        if folder.is_dir():
+            log(f"demo book already generated in {folder}")
+        else:
+            partial = folder.with_name(folder.name + ".part")
+            shutil.rmtree(partial, ignore_errors=True)
+            log(f"generating the demo book: 2000 accounts as of {business_date}")
+            manage("make_demo_feeds", str(partial), "--accounts", "2000", "--seed", "2026",
+                   "--date", business_date.isoformat(), env=app_env)
+            partial.rename(folder)
+        # Loaded with load_feeds, its summary shown; a rejected file is reported, the demo goes
+        # on. The same files again are recorded no-ops.
+        log("loading the demo book: load_feeds --firm DEMO")
+        if subprocess.run([PYTHON, str(ROOT / "manage.py"), "load_feeds", "--firm", "DEMO",
+                           str(folder)], env=app_env, cwd=ROOT).returncode:
+            log("load_feeds rejected some demo files (see above); the demo goes on without them")
+
         children: list[subprocess.Popen[Any]] = []
         stack.callback(_stop, children)
+        # Beat runs inside the worker (-B): the periodic inbox scan.
         children.append(subprocess.Popen(
-            [str(BIN / "celery"), "-A", "rebal", "worker", "-l", "info", "--concurrency", "2"],
+            [str(BIN / "celery"), "-A", "rebal", "worker", "-B", "--schedule",
+             str(STATE / "celerybeat-schedule"), "-l", "info", "--concurrency", "2"],
             env=app_env, cwd=ROOT))
         children.append(subprocess.Popen(
             [str(BIN / "gunicorn"), "rebal.wsgi", "--bind", f"127.0.0.1:{args.port}",
              "--workers", "2", "--access-logfile", "-"], env=app_env, cwd=ROOT))
-        log(f"serving http://127.0.0.1:{args.port}/  (Ctrl-C stops everything)")
+        log(f"serving http://127.0.0.1:{args.port}/ after {time.monotonic() - started:.0f} s "
+            "(Ctrl-C stops everything)")
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         try:
             while all(child.poll() is None for child in children):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 
 from accounts.loaders.common import (
     account_ids_by_number,
@@ -12,6 +13,8 @@ from accounts.loaders.common import (
     refuse_unknown_accounts,
 )
 from accounts.models import Transaction
+from accounts.selectors import current_lot_sets
+from accounts.services.reconciliation import lot_sets_reconcile
 from dataops.feeds.batch import FeedBatch
 from rebal.firm_context import require_firm
 
@@ -55,3 +58,15 @@ def load_transactions(batch: FeedBatch) -> None:
     batch.rows_loaded = len(new)
     hold_unknown_securities(batch, {a: s for a, s in unknown.items() if a not in held})
     clear_feed_holds(batch, {t.account_id for t in new} - held)
+    _reconcile_later_snapshots(new)
+
+
+def _reconcile_later_snapshots(new: list[Transaction]) -> None:
+    """Trades that arrive after the snapshot they explain: check that snapshot again (a break
+    it caused clears once the trades account for it)."""
+    if not new:
+        return
+    earliest = min(t.trade_date for t in new)
+    accounts = {t.account_id for t in new}
+    latest = current_lot_sets(list(accounts), date.max)
+    lot_sets_reconcile([s for s in latest.values() if s.business_date >= earliest])

@@ -54,6 +54,13 @@ def _shown(quantity: Decimal) -> str:
 
 def lot_sets_reconcile(lot_sets: list[LotSet]) -> int:
     """Check each lot set against its account's previous one; returns the breaks recorded."""
+    by_date: dict[Any, list[LotSet]] = defaultdict(list)
+    for lot_set in lot_sets:
+        by_date[lot_set.business_date].append(lot_set)
+    return sum(_reconcile_one_date(group) for _, group in sorted(by_date.items()))
+
+
+def _reconcile_one_date(lot_sets: list[LotSet]) -> int:
     if not lot_sets:
         return 0
     firm = require_firm()

@@ -7,6 +7,7 @@ from pathlib import Path
 from django.conf import settings
 
 from dataops.feeds.naming import is_in_transit
+from dataops.feeds.ordering import load_order
 from dataops.models import FeedFile
 from dataops.services.feeds import Delivery, feed_file_receive
 from rebal.firm_context import require_firm
@@ -27,7 +28,8 @@ def inbox_scan() -> list[FeedFile]:
     done = folder / PROCESSED
     done.mkdir(exist_ok=True)
     received = []
-    for path in sorted(p for p in folder.iterdir() if p.is_file()):
+    for path in sorted((p for p in folder.iterdir() if p.is_file()),
+                       key=lambda p: load_order(p.name)):
         if is_in_transit(path.name):
             continue
         received.append(feed_file_receive(

@@ -5,8 +5,10 @@ People and accounts (N accounts):
 - Households of 1-4 accounts, each its own tax entity (`TE-nnnnnn`), except couples filing
   jointly who keep separate households: about 4% of households come in such pairs (at least one
   pair when there are two households), and both name the same tax entity.
-- Advisors `advisor<k>@demo.rebal.test`, one per ~150 accounts (at least 3), by household; about
-  2% of households have none.
+- Advisors by household: the demo firm's own advisor, DEMO_ADVISOR (advisor@demo.rebal.test, the
+  user `demo_setup` creates), has about a fifth of the households, so the advisor's pages show a
+  real book; the rest go to `advisor<k>@demo.rebal.test` (k from 2, one per ~150 accounts, at
+  least 2 of them); about 2% of households have none.
 - Registrations by quota: individual 24%, joint 24%, ira 22%, roth_ira 10%, trust 10%,
   corporate 5%, other 5%. tax_status: ira → tax_deferred, roth_ira → tax_exempt, trust →
   taxable (a charitable remainder trust, 1 in 10, tax_exempt), other → a family foundation
@@ -39,6 +41,24 @@ Holdings (open, suspended and pending_close accounts):
 - New accounts (1%, opened in the last 30 business days) hold only the cash they deposited;
   closed accounts hold no lots and zero cash. Every account is in the cash file.
 
+The custodian's snapshot at the start of the window (`opening_date`, the business day before the
+window's first day, WINDOW_DAYS + 1 business days back) is the business date's snapshot with the
+window's transactions undone, so that start snapshot + transactions = business-date snapshot,
+exactly:
+
+- Lots acquired before the window are in both snapshots under the same lot_id; lots opened in
+  the window (buys, dividend reinvestments, wash-sale replacements) only in the business date's,
+  with the lot_id of the transaction that opened them.
+- Every sell relieves a lot of the start snapshot, once: a whole lot (closed in the window, so
+  only in the start snapshot) or part of one (in the start snapshot with all its shares, in the
+  business date's with what is left: basis relieved pro rata, rounded half up to the cent, the
+  way Rebal's tax engine relieves a lot).
+- Cash, on a trade-date basis: start cash = business-date cash − the effective transactions'
+  amounts (cancelled rows and pure cancels left out, as Rebal reads `cancels`). Where that would
+  make the start cash, or the balance on any day of the window, negative, the business-date cash
+  is raised (the proceeds stayed in cash), so no snapshot has negative cash.
+- Accounts opened in the window are not in the start snapshot; closed accounts are, empty.
+
 Transactions (the last WINDOW_DAYS business days; ids `<account>-<YYYYMMDD business
 date>-<nnnn>`; amount is the signed effect on cash: buys, reinvestments, withdrawals and fees are
 negative; quantity and price are unsigned; settle T+1 for trades, same day for cash flows):
@@ -49,14 +69,19 @@ negative; quantity and price are unsigned; settle T+1 for trades, same day for c
   held before it); monthly interest on cash (last business day of a month) and advisory fees
   (first business day); deposits and withdrawals; sells of whole earlier lots and of parts of
   lots still held (lot_id is the relieved lot, realized_gain = proceeds − relieved basis).
-- Wash sales to detect: max(3, taxable open accounts / 40) loss sales, each followed 1-20
-  business days later (under 30 calendar days) by a purchase in the same tax entity, cycling
-  through: the same security in the same account (the custodian adjusted the new lot), the same
-  security in another account of the tax entity (e.g. the spouse's IRA; not adjusted), another
-  class of the same fund or company, and across the two households of a couple.
-- Cancels: a duplicated fee, cancelled by a row that repeats the duplicate with `cancels` set;
-  and a dividend posted with a slipped decimal, cancelled the same way and re-posted correctly
-  under a new id.
+- Wash sales to detect: max(3, taxable open accounts / 40) loss sales of a whole lot held since
+  before the window, in the last RECENT_SALE_DAYS business days (inside the 60 days Rebal's tax
+  view looks back), each followed 1-20 business days later (under 30 calendar days) by a
+  purchase in the same tax entity, cycling through: the same security in the same account (the
+  custodian adjusted the new lot: the disallowed loss, in proportion to the shares bought back,
+  and the sold shares' holding period carried over), the same security in another account of
+  the tax entity (e.g. the spouse's IRA; not adjusted), another class of the same fund or
+  company, and across the two households of a couple. The security is one the tax entity
+  neither holds nor trades otherwise (when one is left), so each planted wash sale pairs
+  exactly one sale with one purchase. `Book.wash_sales` lists them.
+- Cancels: a duplicated fee, cancelled by a row that repeats the duplicate with `cancels` set
+  and no amount (a pure cancel); and a dividend posted with a slipped decimal, cancelled the
+  same way and re-posted correctly under a new id.
 """
 
 from __future__ import annotations
@@ -67,7 +92,7 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from demo.feeds import seeded_random
 from demo.feeds.market import (
@@ -113,6 +138,9 @@ STATUS_SHARES = {"open": 0.945, "closed": 0.02, "suspended": 0.02, "pending_clos
 ACTIVE_STATUSES = ("open", "suspended", "pending_close")
 TIER_FEE_RATES = {"Platinum": 0.0060, "Gold": 0.0085, "Silver": 0.0100}
 MAX_POSITIONS_BEFORE_WASH_SALES = 57
+DEMO_ADVISOR = "advisor@demo.rebal.test"  # the demo firm's advisor user (demo.services)
+DEMO_ADVISOR_SHARE = 0.2
+RECENT_SALE_DAYS = 40  # business days: 8 weeks, inside the tax view's 60 calendar days
 _QUOTA_MIN_ACCOUNTS = 20  # below this many accounts, quotas cannot show every value
 
 SURNAMES = (
@@ -238,15 +266,36 @@ class Transaction:
     cancels: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class PlantedWashSale:
+    """A loss sale and the purchase that washes it, planted in the tax entity."""
+
+    kind: str  # same_account, other_account, share_class, couple
+    tax_entity: str
+    sale_transaction_id: str
+    seller: str  # account numbers
+    buyer: str
+    sold: str  # tickers
+    bought: str
+    replacement_lot_id: str
+    loss: Decimal
+    custodian_adjustment: Decimal | None  # what the custodian added to the replacement lot
+
+
 @dataclass
 class Book:
-    """The firm's clients, their snapshot and the window's transactions, in feed order."""
+    """The firm's clients, their snapshots at both ends of the window and the window's
+    transactions, in feed order."""
 
     households: list[Household]
     accounts: list[Account]
     lots: list[TaxLot]
     cash: list[CashBalance]
     transactions: list[Transaction]
+    opening_date: date
+    opening_lots: list[TaxLot]
+    opening_cash: list[CashBalance]
+    wash_sales: list[PlantedWashSale]
 
 
 @dataclass
@@ -261,6 +310,10 @@ class _AccountBook:
     cash_value: float = 0.0
     pending_withdrawal: float = 0.0
     funded: bool = False
+    # Lots partly sold in the window: lot_id -> (quantity, cost_basis) in the start snapshot.
+    opening: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)
+    # Lots of the start snapshot sold whole in the window.
+    closed_lots: list[TaxLot] = field(default_factory=list)
     _lot_sequence: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _transaction_sequence: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -292,6 +345,11 @@ def _quota(rng: random.Random, count: int, shares: dict[str, float], dominant: s
 
 def _money(value: float) -> Decimal:
     return Decimal(value).quantize(CENT)
+
+
+def _pro_rata(total: Decimal, part: Decimal, whole: Decimal) -> Decimal:
+    """`part`/`whole` of `total`, to the cent, halves away from zero (as Rebal relieves lots)."""
+    return (total * part / whole).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def _quantity(value: float, decimals: int) -> Decimal:
@@ -359,7 +417,7 @@ class _BookBuilder:
         pair_candidates = list(range(0, len(sizes) - 1, 2))
         pairs = set(rng.sample(pair_candidates, min(len(pair_candidates),
                                                     max(1, round(len(sizes) * 0.02)))))
-        advisors = max(3, self.count // 150)
+        advisors = max(3, self.count // 150)  # advisor2 .. advisor<advisors>
         registrations = _quota(rng, self.count, REGISTRATION_SHARES, "individual")
         statuses = _quota(rng, self.count, STATUS_SHARES, "open")
         programs = list(PROGRAM_SHARES)
@@ -378,8 +436,9 @@ class _BookBuilder:
                 surname = rng.choice(SURNAMES)
                 first, spouse = rng.sample(FIRST_NAMES, 2)
                 tax_entity = f"TE-{index + 1:06d}"
-                advisor = ("" if rng.random() < 0.02
-                           else f"advisor{rng.randint(1, advisors)}@demo.rebal.test")
+                draw = rng.random()
+                advisor = ("" if draw < 0.02 else DEMO_ADVISOR if draw < 0.02 + DEMO_ADVISOR_SHARE
+                           else f"advisor{rng.randint(2, advisors)}@demo.rebal.test")
                 # A couple filing jointly with a household each: one person per household.
                 people = (first,) if index in pairs else (first, spouse)
             household = Household(code=code, surname=surname, people=people,
@@ -640,7 +699,8 @@ class _BookBuilder:
         return transaction
 
     def sells(self, book: _AccountBook) -> None:
-        """Whole earlier lots and parts of lots still held, sold in the window."""
+        """Sales in the window, each of a lot of the start snapshot: part of a lot still held,
+        or a whole earlier lot (of a position still held, or closed out in the window)."""
         rng = self.rng
         tickers = [t for t in book.positions if t != HALTED_TICKER
                    and self.universe.by_ticker[t].security_type != CASH_EQUIVALENT]
@@ -652,25 +712,44 @@ class _BookBuilder:
             security = self.universe.by_ticker[rng.choice(tickers)]
             decimals = security.quantity_decimals
             older = [lot for lot in book.positions[security.ticker]
-                     if lot.acquired_offset > WINDOW_DAYS and lot.wash_sale_adjustment is None]
+                     if lot.acquired_offset > WINDOW_DAYS and lot.wash_sale_adjustment is None
+                     and lot.lot_id not in book.opening]
             if older and rng.random() < 0.5:
-                # Part of a lot still held: the snapshot shows what is left of it.
                 lot = rng.choice(older)
-                sold = _quantity(float(lot.quantity) * rng.uniform(0.2, 1.0), decimals)
-                basis = (lot.cost_basis * sold / lot.quantity).quantize(CENT)
-                self._sell(book, security, sold, offset, lot.lot_id, basis)
+                self._partial_sale(book, lot, _quantity(float(lot.quantity) * rng.uniform(0.2, 1.0),
+                                                        decimals), offset)
                 continue
             if rng.random() < 0.3:  # a position closed out in the window
                 security = self._pick_stocks(1, set(book.positions))[0]
                 decimals = 0
             start = min(opened, self.earliest_offset[security.ticker])
-            if start <= offset + 1:
+            if start <= WINDOW_DAYS:
                 continue
-            acquired = rng.randint(offset + 1, start)
+            acquired = rng.randint(WINDOW_DAYS + 1, start)
             value = book.account.value * rng.uniform(0.003, 0.02)
             quantity = _quantity(value / self.market.price(security.ticker, offset), decimals)
-            self._sell(book, security, quantity, offset, book.next_lot_id(),
-                       self._basis(security, quantity, acquired))
+            lot = self._closed_lot(book, security, quantity, acquired,
+                                   self._basis(security, quantity, acquired))
+            self._sell(book, security, quantity, offset, lot.lot_id, lot.cost_basis)
+
+    def _closed_lot(self, book: _AccountBook, security: DemoSecurity, quantity: Decimal,
+                    acquired: int, basis: Decimal) -> TaxLot:
+        """A lot of the start snapshot that a sale in the window relieves whole."""
+        lot = TaxLot(account_number=book.account.number, security=security,
+                     lot_id=book.next_lot_id(), quantity=quantity, cost_basis=basis,
+                     acquired=self.calendar.day(acquired), acquired_offset=acquired)
+        book.closed_lots.append(lot)
+        return lot
+
+    def _partial_sale(self, book: _AccountBook, lot: TaxLot, sold: Decimal, offset: int) -> None:
+        """`sold` shares of `lot`, which keeps the rest: the start snapshot shows the lot with
+        all its shares and a basis in proportion, the sale relieves its share of that basis."""
+        whole = lot.quantity + sold
+        basis = _pro_rata(lot.cost_basis, whole, lot.quantity)
+        relieved = _pro_rata(basis, sold, whole)
+        book.opening[lot.lot_id] = (whole, basis)
+        lot.cost_basis = basis - relieved
+        self._sell(book, lot.security, sold, offset, lot.lot_id, relieved)
 
     def cash_flows(self, book: _AccountBook) -> None:
         rng, account = self.rng, book.account
@@ -702,18 +781,19 @@ class _BookBuilder:
 
     # --- wash sales and cancels ---------------------------------------------------------
 
-    def wash_sales(self, books: list[_AccountBook]) -> None:
+    def wash_sales(self, books: list[_AccountBook]) -> list[PlantedWashSale]:
         rng = self.rng
         active = [b for b in books if b.funded and b.account.status == "open"]
         sellers = [b for b in active if b.account.tax_status == "taxable"]
         if not sellers:
-            return
+            return []
         by_entity: dict[str, list[_AccountBook]] = defaultdict(list)
         for book in active:
             by_entity[book.account.household.tax_entity].append(book)
         groups = sorted({s.identical_group for s in self.universe.securities
                          if s.identical_group})
         kinds = ("same_account", "other_account", "share_class", "couple")
+        planted: list[PlantedWashSale] = []
         for number in range(max(3, len(sellers) // 40)):
             kind = kinds[number % len(kinds)]
             seller = rng.choice(sellers)
@@ -740,42 +820,64 @@ class _BookBuilder:
                     kind = "same_account"
             buyer = seller if kind in ("same_account", "share_class") or not others \
                 else rng.choice(others)
+            # A security the tax entity neither holds nor trades otherwise, where one is left,
+            # so that this sale and this purchase pair with each other and nothing else.
+            used = {ticker for b in by_entity[seller.account.household.tax_entity]
+                    for ticker in _tickers_touched(b)}
             if kind == "share_class":
-                classes = self.universe.share_classes(rng.choice(groups))
+                free = [g for g in groups
+                        if not any(c.ticker in used for c in self.universe.share_classes(g))]
+                classes = self.universe.share_classes(rng.choice(free or groups))
                 sold, bought = rng.sample(classes, 2)
             else:
-                sold = bought = self._pick_stocks(1, set())[0]
+                sold = bought = self._pick_stocks(1, used)[0]
             held = buyer.positions.get(bought.ticker)
             if (len(held) >= 6) if held else len(buyer.positions) >= 60:
                 continue  # keep 1-6 lots per position and at most 60 positions
-            self._wash_sale(seller, buyer, sold, bought)
+            wash_sale = self._wash_sale(seller, buyer, sold, bought, kind)
+            if wash_sale is not None:
+                planted.append(wash_sale)
+        return planted
 
     def _wash_sale(self, seller: _AccountBook, buyer: _AccountBook, sold: DemoSecurity,
-                   bought: DemoSecurity) -> None:
+                   bought: DemoSecurity, kind: str) -> PlantedWashSale | None:
         rng, market = self.rng, self.market
-        sale = rng.randint(2, WINDOW_DAYS - 5)
+        sale = rng.randint(2, RECENT_SALE_DAYS)
         purchase = sale - rng.randint(1, min(20, sale))
         start = min(seller.account.opened_offset, self.earliest_offset[sold.ticker])
-        acquired = rng.randint(sale + 30, max(sale + 30, min(sale + 500, start)))
+        if start <= WINDOW_DAYS:
+            return None  # the sold lot must be held since before the window
+        acquired = rng.randint(WINDOW_DAYS + 1, max(WINDOW_DAYS + 1, min(sale + 500, start)))
         quantity = _quantity(seller.account.value * rng.uniform(0.01, 0.03)
                              / market.price(sold.ticker, sale), sold.quantity_decimals)
         sale_price = market.close(sold.ticker, sale)
         # Bought above today's price, so the sale is a loss.
         per_share = max(Decimal(market.price(sold.ticker, acquired)),
                         sale_price * Decimal(rng.uniform(1.06, 1.25)))
-        basis = (quantity * per_share).quantize(CENT)
-        sell = self._sell(seller, sold, quantity, sale, seller.next_lot_id(), basis)
-        loss = -sell.realized_gain if sell.realized_gain is not None else Decimal(0)
+        lot = self._closed_lot(seller, sold, quantity, acquired,
+                               (quantity * per_share).quantize(CENT))
+        sell = self._sell(seller, sold, quantity, sale, lot.lot_id, lot.cost_basis)
+        assert sell.realized_gain is not None and sell.realized_gain < 0
+        loss = -sell.realized_gain
         replacement = _quantity(
             float(quantity * sale_price) / market.price(bought.ticker, purchase),
             bought.quantity_decimals)
         adjustment = None
         if seller is buyer and sold is bought:
-            # The custodian sees this one: it adds the disallowed loss to the new lot's basis
-            # and carries the sold lot's holding period over.
-            share = min(Decimal(1), replacement / quantity)
-            adjustment = (self.calendar.day(acquired), (loss * share).quantize(CENT))
-        self._buy(buyer, bought, replacement, purchase, adjustment=adjustment)
+            # The custodian sees this one: it adds the disallowed loss (the share of it the
+            # shares bought back cover) to the new lot's basis, and carries the sold shares'
+            # holding period over (Publication 550), as Rebal's tax engine computes them.
+            disallowed = loss if replacement >= quantity else _pro_rata(loss, replacement,
+                                                                        quantity)
+            held_days = self.calendar.day(sale) - self.calendar.day(acquired)
+            adjustment = (self.calendar.day(purchase) - held_days, disallowed)
+        new_lot = self._buy(buyer, bought, replacement, purchase, adjustment=adjustment)
+        return PlantedWashSale(
+            kind=kind, tax_entity=seller.account.household.tax_entity,
+            sale_transaction_id=sell.transaction_id, seller=seller.account.number,
+            buyer=buyer.account.number, sold=sold.ticker, bought=bought.ticker,
+            replacement_lot_id=new_lot.lot_id, loss=loss,
+            custodian_adjustment=adjustment[1] if adjustment else None)
 
     def cancels(self, books: list[_AccountBook]) -> None:
         rng = self.rng
@@ -785,7 +887,7 @@ class _BookBuilder:
             fee = rng.choice([t for t in book.transactions if t.type == "fee"])
             duplicate = replace(fee, transaction_id=book.next_transaction_id())
             book.transactions += [duplicate, replace(
-                duplicate, transaction_id=book.next_transaction_id(),
+                duplicate, transaction_id=book.next_transaction_id(), amount=None,
                 cancels=duplicate.transaction_id)]
         with_dividends = [b for b in books
                           if any(t.type == "dividend" and t.amount for t in b.transactions)]
@@ -796,20 +898,59 @@ class _BookBuilder:
             assert right_amount is not None
             wrong.amount = right_amount * 10  # a slipped decimal, corrected below
             book.transactions += [
-                replace(wrong, transaction_id=book.next_transaction_id(),
+                replace(wrong, transaction_id=book.next_transaction_id(), amount=None,
                         cancels=wrong.transaction_id),
                 replace(wrong, transaction_id=book.next_transaction_id(), amount=right_amount)]
 
-    def cash_balance(self, book: _AccountBook) -> CashBalance:
+    def cash_balances(self, book: _AccountBook) -> tuple[CashBalance | None, CashBalance]:
+        """The account's cash at the start of the window (None: not opened yet) and on the
+        business date; the start is the business date's cash less the window's transactions."""
         account, rng = book.account, self.rng
+        in_start = account.opened_offset > WINDOW_DAYS
         if account.status == "closed":
-            return CashBalance(account.number, Decimal("0.00"), None)
+            zero = CashBalance(account.number, Decimal("0.00"), None)
+            return (zero if in_start else None), zero
         pending = None
         if account.status == "pending_close":
             pending = _money(account.value)
         elif rng.random() < 0.05:
             pending = _money(account.value * rng.uniform(0.005, 0.04))
-        return CashBalance(account.number, _money(book.cash_value), pending)
+        flows: dict[date, Decimal] = defaultdict(Decimal)
+        for transaction in effective_transactions(book.transactions):
+            flows[transaction.trade_date] += transaction.amount or Decimal(0)
+        running = lowest = Decimal(0)
+        for day in sorted(flows):
+            running += flows[day]
+            lowest = min(lowest, running)
+        if not in_start:  # opened in the window: its deposit is all it has
+            return None, CashBalance(account.number, running, pending)
+        final = max(_money(book.cash_value), running - lowest)
+        return CashBalance(account.number, final - running, None), CashBalance(
+            account.number, final, pending)
+
+
+def effective_transactions(transactions: list[Transaction]) -> list[Transaction]:
+    """The transactions that stand, as Rebal reads `cancels`: a cancelled row goes; the row that
+    cancels it stays as its correction unless it carries neither quantity nor amount."""
+    cancelled = {t.cancels for t in transactions if t.cancels}
+    return [t for t in transactions if t.transaction_id not in cancelled
+            and not (t.cancels and not t.quantity and not t.amount)]
+
+
+def _tickers_touched(book: _AccountBook) -> set[str]:
+    """Every security the account holds, held at the start of the window, or traded in it."""
+    return ({*book.positions, *(lot.security.ticker for lot in book.closed_lots)}
+            | {t.security.ticker for t in book.transactions if t.security is not None})
+
+
+def _opening_lots(book: _AccountBook) -> list[TaxLot]:
+    """The account's lots at the start of the window: those acquired before it, partly sold
+    ones with all their shares, and the lots the window's sales closed."""
+    lots = [lot for lot in book.lots if lot.acquired_offset > WINDOW_DAYS]
+    lots = [replace(lot, quantity=book.opening[lot.lot_id][0],
+                    cost_basis=book.opening[lot.lot_id][1]) if lot.lot_id in book.opening
+            else lot for lot in lots]
+    return sorted([*lots, *book.closed_lots], key=_lot_order)
 
 
 def build_book(*, universe: Universe, market: Market, accounts: int, seed: int) -> Book:
@@ -825,7 +966,7 @@ def build_book(*, universe: Universe, market: Market, accounts: int, seed: int) 
             builder.cash_flows(book)
         elif book.account.status == "open":
             builder.new_account(book)
-    builder.wash_sales(books)
+    wash_sales = builder.wash_sales(books)
     for book in books:
         if book.funded:
             builder.cash_dividends(book)
@@ -834,8 +975,14 @@ def build_book(*, universe: Universe, market: Market, accounts: int, seed: int) 
     order = {b.account.number: i for i, b in enumerate(books)}
     transactions.sort(key=lambda t: (t.trade_date, order[t.account_number], t.transaction_id))
     lots = [lot for b in books for lot in sorted(b.lots, key=_lot_order)]
+    balances = [builder.cash_balances(b) for b in books]
     return Book(households=households, accounts=[b.account for b in books], lots=lots,
-                cash=[builder.cash_balance(b) for b in books], transactions=transactions)
+                cash=[final for _, final in balances], transactions=transactions,
+                opening_date=market.calendar.day(WINDOW_DAYS + 1),
+                opening_lots=[lot for b in books if b.account.opened_offset > WINDOW_DAYS
+                              for lot in _opening_lots(b)],
+                opening_cash=[start for start, _ in balances if start is not None],
+                wash_sales=wash_sales)
 
 
 def _lot_order(lot: TaxLot) -> tuple[str, int, str]:

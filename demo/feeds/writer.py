@@ -1,5 +1,10 @@
 """The demo firm as feed files: one CSV per feed, named `<feed>_<YYYYMMDD>.csv` (FEEDS.md).
 
+Every feed is dated the business date, and the custodian's snapshot at the start of the
+transaction window is written too, as `tax_lots_<start>.csv` and `cash_<start>.csv` dated the
+business day before the window (see `demo.feeds.book`): start snapshot + transactions = the
+business date's snapshot.
+
 Written as a custodian writes them: UTF-8, comma-separated, `"` quoting where a value needs it,
 one header row with the FEEDS.md column names, `\\n` line ends. Fixed decimals: money 2, closes 2
 (money market funds 4), quantities by security (whole shares 0, mutual funds 3, money market 2),
@@ -18,7 +23,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from demo.feeds.book import Book, build_book
+from demo.feeds.book import Book, CashBalance, TaxLot, build_book
 from demo.feeds.market import Market, RiskModel, build_risk_model
 from demo.feeds.restrictions import Restriction, build_restrictions
 from demo.feeds.universe import (
@@ -107,16 +112,16 @@ def account_rows(book: Book) -> Iterator[Row]:
                household.surname)
 
 
-def lot_rows(book: Book) -> Iterator[Row]:
-    for lot in book.lots:
+def lot_rows(lots: list[TaxLot]) -> Iterator[Row]:
+    for lot in lots:
         security = lot.security
         yield (lot.account_number, security.cusip, security.ticker, lot.lot_id,
                _quantity(security, lot.quantity), _money(lot.cost_basis), lot.acquired.isoformat(),
                _day(lot.holding_period_start), _money(lot.wash_sale_adjustment))
 
 
-def cash_rows(book: Book) -> Iterator[Row]:
-    for balance in book.cash:
+def cash_rows(balances: list[CashBalance]) -> Iterator[Row]:
+    for balance in balances:
         yield balance.account_number, _money(balance.cash), _money(balance.pending_withdrawal)
 
 
@@ -185,21 +190,31 @@ def write_feed(outdir: Path, feed: str, business_date: date, rows: Iterable[Row]
     return WrittenFile(feed=feed, path=path, rows=count)
 
 
+def demo_book(*, accounts: int, seed: int, business_date: date) -> Book:
+    """The book `write_demo_feeds` writes for the same arguments (its planted wash sales, ...)."""
+    universe = load_universe()
+    market = Market(universe=universe, business_date=business_date, seed=seed)
+    return build_book(universe=universe, market=market, accounts=accounts, seed=seed)
+
+
 def write_demo_feeds(*, outdir: Path, accounts: int, seed: int,
                      business_date: date) -> list[WrittenFile]:
-    """Every feed of a demo firm of `accounts` accounts as of `business_date`, into `outdir`."""
+    """Every feed of a demo firm of `accounts` accounts as of `business_date`, and the start
+    of the window's lot and cash snapshot, into `outdir`."""
     outdir.mkdir(parents=True, exist_ok=True)
     universe = load_universe()
     market = Market(universe=universe, business_date=business_date, seed=seed)
     risk = build_risk_model(market, seed=seed)
     book = build_book(universe=universe, market=market, accounts=accounts, seed=seed)
     as_of = business_date.isoformat()
+    opening = [write_feed(outdir, "tax_lots", book.opening_date, lot_rows(book.opening_lots)),
+               write_feed(outdir, "cash", book.opening_date, cash_rows(book.opening_cash))]
     feeds: list[tuple[str, Iterable[Row]]] = [
         ("securities", security_rows(universe)),
         ("prices", price_rows(market)),
         ("accounts", account_rows(book)),
-        ("tax_lots", lot_rows(book)),
-        ("cash", cash_rows(book)),
+        ("tax_lots", lot_rows(book.lots)),
+        ("cash", cash_rows(book.cash)),
         ("transactions", transaction_rows(book)),
         ("corporate_actions", ()),
         ("restrictions", restriction_rows(build_restrictions(universe, seed=seed))),
@@ -208,4 +223,4 @@ def write_demo_feeds(*, outdir: Path, accounts: int, seed: int,
         ("risk_specific", specific_rows(risk, universe, as_of)),
         ("models", model_rows(security_models(universe), as_of)),
     ]
-    return [write_feed(outdir, feed, business_date, rows) for feed, rows in feeds]
+    return [*opening, *(write_feed(outdir, feed, business_date, rows) for feed, rows in feeds)]

@@ -331,3 +331,33 @@ def test_models_feed_adds_a_version_per_model(firm, loaded, tmp_path):
         assert sorted((w.security.ticker, w.weight) for w in version.weights.all()) == [
             ("AAPL", Decimal("0.6")), ("MSFT", Decimal("0.4"))]
         assert "sum to 0.9" in QuarantinedRow.objects.get().reason
+
+
+def test_trades_arriving_after_the_snapshot_clear_its_break(firm, loaded, tmp_path):
+    load(firm, ff.write(tmp_path, "tax_lots_20261125.csv", ff.tax_lots([
+        ["A-1", ff.AAPL, "AAPL", "L1", "100", "15000.00", "2020-03-02", "", ""],
+        ["A-1", ff.AAPL, "AAPL", "L3", "10", "2310.00", "2026-11-25", "", ""],
+        ["A-1", ff.MSFT, "", "L2", "50", "9000.50", "2022-06-01", "", ""]])))
+    smith = account(firm, "A-1")
+    with firm_context(firm):
+        assert AccountHold.objects.filter(account=smith, cleared_at__isnull=True,
+                                          source="reconciliation:lots_vs_transactions").exists()
+    load(firm, ff.write(tmp_path, "transactions_20261125.csv", ff.transactions([
+        ["A-1", "T10", "2026-11-25", "", "buy", ff.AAPL, "", "10", "231", "-2310", "L3", "",
+         ""]])))
+    with firm_context(firm):
+        assert not AccountHold.objects.filter(
+            account=smith, cleared_at__isnull=True,
+            source="reconciliation:lots_vs_transactions").exists()
+
+
+def test_a_folder_loads_reference_first_and_trades_before_their_snapshot():
+    from dataops.feeds.ordering import load_order
+
+    names = ["tax_lots_20261124.csv", "cash_20261124.csv", "transactions_20261124.csv",
+             "tax_lots_20260831.csv", "securities_20261124.csv", "accounts_20261124.csv",
+             "tax_lots_20261124_1.csv", "prices_20261124.csv"]
+    assert sorted(names, key=load_order) == [
+        "securities_20261124.csv", "prices_20261124.csv", "accounts_20261124.csv",
+        "tax_lots_20260831.csv", "transactions_20261124.csv", "tax_lots_20261124.csv",
+        "tax_lots_20261124_1.csv", "cash_20261124.csv"]

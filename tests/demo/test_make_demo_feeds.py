@@ -1,4 +1,5 @@
-"""make_demo_feeds: every feed of FEEDS.md, internally consistent, realistic and deterministic.
+"""make_demo_feeds: every feed of FEEDS.md, internally consistent, realistic and deterministic;
+and the start-of-window snapshot, which the window's transactions turn into the business date's.
 
 The checks here are written independently of the generator: the FEEDS.md columns, the CUSIP and
 ISIN check digits and the covariance's eigenvalues are computed locally.
@@ -12,9 +13,10 @@ import math
 import os
 import subprocess
 import sys
+import time
 from collections import defaultdict
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
@@ -28,6 +30,9 @@ from demo.feeds.market import HALTED_TICKER, RISK_MODEL_OMITTED
 
 BUSINESS_DATE = date(2026, 11, 24)
 STAMP = "20261124"
+# The business day before the window of 60 business days (2026-09-01 .. 2026-11-24).
+START_DATE = date(2026, 8, 31)
+START_STAMP = "20260831"
 
 # FEEDS.md, column by column: (required, optional). "cusip or ticker" is required as a pair.
 FEEDS_MD: dict[str, tuple[set[str], set[str]]] = {
@@ -141,11 +146,12 @@ class Feeds:
         self.folder = folder
         self.headers: dict[str, list[str]] = {}
         self.rows: dict[str, list[dict[str, str]]] = {}
+        self.start: dict[str, list[dict[str, str]]] = {}  # tax_lots and cash at the start
         for feed in FEEDS_MD:
-            with (folder / f"{feed}_{STAMP}.csv").open(newline="", encoding="utf-8") as handle:
-                reader = csv.DictReader(handle)
-                self.rows[feed] = list(reader)
-                self.headers[feed] = list(reader.fieldnames or [])
+            self.rows[feed], self.headers[feed] = read_csv(folder / f"{feed}_{STAMP}.csv")
+        for feed in ("tax_lots", "cash"):
+            self.start[feed], header = read_csv(folder / f"{feed}_{START_STAMP}.csv")
+            assert header == self.headers[feed]
 
     def __getitem__(self, feed: str) -> list[dict[str, str]]:
         return self.rows[feed]
@@ -161,6 +167,12 @@ class Feeds:
     def closes(self, on: str) -> dict[str, Decimal]:
         return {row["cusip"]: Decimal(row["close"]) for row in self["prices"]
                 if row["as_of_date"] == on}
+
+
+def read_csv(path: Path) -> tuple[list[dict[str, str]], list[str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        return list(reader), list(reader.fieldnames or [])
 
 
 def generate(folder: Path, accounts: int, seed: int = 11) -> Path:
@@ -181,7 +193,8 @@ def firm200(tmp_path_factory: pytest.TempPathFactory) -> Feeds:
 
 def test_every_feed_is_written_with_exactly_the_feeds_md_columns(firm50):
     names = sorted(path.name for path in firm50.folder.iterdir())
-    assert names == sorted(f"{feed}_{STAMP}.csv" for feed in FEEDS_MD)
+    assert names == sorted([*(f"{feed}_{STAMP}.csv" for feed in FEEDS_MD),
+                            f"tax_lots_{START_STAMP}.csv", f"cash_{START_STAMP}.csv"])
     for feed, (required, optional) in FEEDS_MD.items():
         header = firm50.headers[feed]
         assert len(header) == len(set(header)), feed
@@ -391,13 +404,16 @@ def test_transactions_cover_every_kind_and_a_couple_of_cancels(firm200):
     assert {"buy", "sell", "dividend", "dividend_reinvestment", "deposit", "withdrawal", "fee",
             "interest"} <= kinds
     assert 1 <= sum(1 for row in rows if row["cancels"]) <= 5
+    # A cancel carries no quantity nor amount (else Rebal reads it as a correction).
+    assert all(not row["amount"] and not row["quantity"] for row in rows if row["cancels"])
     window_start = BUSINESS_DATE - timedelta(days=100)
     assert all(window_start <= date.fromisoformat(row["trade_date"]) <= BUSINESS_DATE
                for row in rows)
     for row in rows:
         if row["type"] == "sell":
             assert row["lot_id"] and row["realized_gain"] and Decimal(row["amount"]) > 0
-        if row["type"] in {"buy", "withdrawal", "fee", "dividend_reinvestment"}:
+        if row["type"] in {"buy", "withdrawal", "fee", "dividend_reinvestment"} \
+                and not row["cancels"]:
             assert Decimal(row["amount"]) < 0
 
 
@@ -427,7 +443,7 @@ def test_the_feed_parser_accepts_every_row(firm200):
         parsed = parse_table(parse_feed_filename(path.name).feed,
                              read_feed(path.name, path.read_bytes()))
         assert parsed.errors == (), (path.name, parsed.errors[:3])
-        assert len(parsed.rows) == len(firm200[parse_feed_filename(path.name).feed])
+        assert len(parsed.rows) == len(read_csv(path)[0])
 
 
 def test_the_same_seed_gives_byte_identical_files(firm50, tmp_path):
@@ -457,3 +473,140 @@ def test_a_weekend_date_and_no_accounts_are_refused(tmp_path):
                      "--date", "2026-11-21")
     with pytest.raises(CommandError, match="at least 1"):
         call_command("make_demo_feeds", str(tmp_path), "--accounts", "0", "--seed", "1")
+
+
+# --- the start of the window: start snapshot + transactions = business date snapshot --------
+
+def effective(transactions: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The rows that stand as Rebal reads `cancels`: a cancelled row goes, and so does a
+    cancel with neither quantity nor amount; a cancel with either is a correction."""
+    cancelled = {row["cancels"] for row in transactions if row["cancels"]}
+    return [row for row in transactions if row["transaction_id"] not in cancelled
+            and not (row["cancels"] and not row["quantity"] and not row["amount"])]
+
+
+def test_the_start_snapshot_is_dated_the_business_day_before_the_first_transaction(firm200):
+    first = min(date.fromisoformat(row["trade_date"]) for row in firm200["transactions"])
+    following = START_DATE + timedelta(days=1)
+    while following.weekday() >= 5:
+        following += timedelta(days=1)
+    assert START_DATE.weekday() < 5 and first == following
+
+
+def test_the_start_lots_replayed_through_the_transactions_are_the_business_date_lots(firm200):
+    cent = Decimal("0.01")
+    start = {(row["account_number"], row["lot_id"]): row for row in firm200.start["tax_lots"]}
+    end = {(row["account_number"], row["lot_id"]): row for row in firm200["tax_lots"]}
+    assert len(start) == len(firm200.start["tax_lots"])
+    lots = {key: {"cusip": row["cusip"], "quantity": Decimal(row["quantity"]),
+                  "basis": Decimal(row["cost_basis"]), "acquired": row["acquired_date"]}
+            for key, row in start.items()}
+    relieved: set[tuple[str, str]] = set()
+    partial = whole = 0
+    rows = effective(firm200["transactions"])
+    rows.sort(key=lambda row: (row["trade_date"], row["type"] not in BUYS))
+    for row in rows:
+        key = (row["account_number"], row["lot_id"])
+        if row["type"] in BUYS:
+            assert key not in lots and key not in start, row  # a new lot, with a new id
+            lots[key] = {"cusip": row["cusip"], "quantity": Decimal(row["quantity"]),
+                         "basis": -Decimal(row["amount"]), "acquired": row["trade_date"]}
+        elif row["type"] == "sell":
+            assert key in start and key not in relieved, row  # a start lot, relieved once
+            relieved.add(key)
+            lot = lots[key]
+            sold = Decimal(row["quantity"])
+            assert lot["cusip"] == row["cusip"] and 0 < sold <= lot["quantity"], row
+            if sold == lot["quantity"]:
+                basis = lot["basis"]
+                whole += 1
+            else:
+                basis = (lot["basis"] * sold / lot["quantity"]).quantize(cent, ROUND_HALF_UP)
+                partial += 1
+            assert Decimal(row["realized_gain"]) == Decimal(row["amount"]) - basis, row
+            lot["quantity"] -= sold
+            lot["basis"] -= basis
+    assert partial > 10 and whole > 10
+    replayed = {key: lot for key, lot in lots.items() if lot["quantity"]}
+    assert set(replayed) == set(end)
+    for key, lot in replayed.items():
+        row = end[key]
+        adjustment = Decimal(row["wash_sale_adjustment"] or 0)
+        # The custodian's adjustment of a lot bought in the window is on top of the buy's cost;
+        # a lot held since before the window carries its adjustment in both snapshots.
+        expected = lot["basis"] + (adjustment if key not in start else 0)
+        assert (row["cusip"], Decimal(row["quantity"]), Decimal(row["cost_basis"]),
+                row["acquired_date"]) == (lot["cusip"], lot["quantity"], expected,
+                                          lot["acquired"]), key
+        if key in start:
+            assert (row["holding_period_start"], row["wash_sale_adjustment"]) == (
+                start[key]["holding_period_start"], start[key]["wash_sale_adjustment"])
+
+
+def test_the_start_cash_plus_the_transactions_is_the_business_date_cash(firm200):
+    start = {row["account_number"]: Decimal(row["cash"]) for row in firm200.start["cash"]}
+    end = {row["account_number"]: Decimal(row["cash"]) for row in firm200["cash"]}
+    accounts = firm200.accounts
+    # Every account opened before the window is in the start snapshot, and only those.
+    assert set(start) == {number for number, account in accounts.items()
+                          if account["opened_date"] <= START_DATE.isoformat()}
+    assert set(start) < set(end)
+    assert not any(row["pending_withdrawal"] for row in firm200.start["cash"])
+    by_day: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for row in effective(firm200["transactions"]):
+        by_day[row["account_number"]][row["trade_date"]] += Decimal(row["amount"] or 0)
+    for number, closing in end.items():
+        balance = start.get(number, Decimal(0))
+        assert balance >= 0
+        for day in sorted(by_day[number]):
+            balance += by_day[number][day]
+            assert balance >= 0, (number, day)  # never overdrawn, on a trade-date basis
+        assert balance == closing, number
+        if accounts[number]["status"] == "closed":
+            assert closing == 0 and start.get(number, Decimal(0)) == 0
+
+
+def test_the_custodian_adjusts_the_same_account_replacement_of_a_loss_sale(firm200):
+    sells = [row for row in effective(firm200["transactions"]) if row["type"] == "sell"]
+    buys = {(row["account_number"], row["lot_id"]): row for row in firm200["transactions"]
+            if row["type"] in BUYS}
+    start = {(row["account_number"], row["lot_id"]): row for row in firm200.start["tax_lots"]}
+    adjusted_in_window = 0
+    for row in firm200["tax_lots"]:
+        key = (row["account_number"], row["lot_id"])
+        if not row["wash_sale_adjustment"] or key not in buys:
+            continue
+        adjusted_in_window += 1
+        bought = date.fromisoformat(row["acquired_date"])
+        [sale] = [s for s in sells if s["account_number"] == row["account_number"]
+                  and s["cusip"] == row["cusip"] and Decimal(s["realized_gain"]) < 0
+                  and timedelta(0) < bought - date.fromisoformat(s["trade_date"])
+                  <= timedelta(days=30)]
+        loss = -Decimal(sale["realized_gain"])
+        adjustment = Decimal(row["wash_sale_adjustment"])
+        assert 0 < adjustment <= loss
+        if Decimal(row["quantity"]) >= Decimal(sale["quantity"]):
+            assert adjustment == loss
+        # The sold shares' holding period is carried over to the replacement.
+        sold_lot = start[(sale["account_number"], sale["lot_id"])]
+        held = date.fromisoformat(sale["trade_date"]) - date.fromisoformat(
+            sold_lot["acquired_date"])
+        assert date.fromisoformat(row["holding_period_start"]) == bought - held
+    assert adjusted_in_window >= 1
+
+
+def test_the_demo_advisor_has_a_good_share_of_the_households(firm200):
+    households = defaultdict(set)
+    for row in firm200["accounts"]:
+        households[row["advisor"]].add(row["household_code"])
+    total = sum(len(codes) for codes in households.values())
+    assert 0.12 * total <= len(households["advisor@demo.rebal.test"]) <= 0.3 * total
+    assert len(households) >= 3
+
+
+def test_two_thousand_accounts_take_well_under_thirty_seconds(tmp_path):
+    started = time.monotonic()
+    generate(tmp_path, 2000)
+    assert time.monotonic() - started < 15
+    with (tmp_path / f"tax_lots_{STAMP}.csv").open(encoding="utf-8") as handle:
+        assert sum(1 for _ in handle) > 50_000

@@ -6,20 +6,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from dataops.feeds.naming import is_in_transit
+from dataops.feeds.ordering import load_order
 from dataops.models import FeedFile
 from dataops.services.feeds import Delivery, feed_file_receive_for
 from rebal.models import Firm
-
-FEED_ORDER = ["securities", "prices", "risk_exposures", "risk_covariance", "risk_specific",
-              "restrictions", "models", "accounts", "corporate_actions", "tax_lots", "cash",
-              "transactions"]
-
-
-def load_order(path: Path) -> tuple[int, str]:
-    """Reference data before the holdings that name it; within a feed, by name (date, seq)."""
-    feed = next((f for f in sorted(FEED_ORDER, key=len, reverse=True)
-                 if path.name.startswith(f + "_")), "")
-    return (FEED_ORDER.index(feed) if feed else len(FEED_ORDER), path.name)
 
 
 class Command(BaseCommand):
@@ -44,7 +34,7 @@ class Command(BaseCommand):
             else:
                 raise CommandError(f"{raw}: no such file or folder")
         rejected = 0
-        for path in sorted(files, key=load_order):
+        for path in sorted(files, key=lambda p: load_order(p.name)):
             if is_in_transit(path.name):
                 self.stdout.write(f"{path.name}: skipped (in transit)")
                 continue
