@@ -14,7 +14,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -98,13 +97,16 @@ def _cards(entries: list[UnknownSecurity], failed: dict[str, Any] | None = None
            ) -> list[dict[str, Any]]:
     """Each entry with the number of accounts holding it and its two forms; `failed` holds the
     bound form of a submission that did not validate."""
-    holders = dict(TaxLot.objects.filter(security_id__in=[e.placeholder_id for e in entries])
-                   .values("security_id").annotate(accounts=Count("account_id", distinct=True))
-                   .values_list("security_id", "accounts"))
+    accounts: dict[int, dict[int, str]] = {}
+    for security_id, account_id, number in (
+            TaxLot.objects.filter(security_id__in=[e.placeholder_id for e in entries])
+            .values_list("security_id", "account_id", "account__account_number").distinct()):
+        accounts.setdefault(security_id, {})[account_id] = number
     failed = failed or {}
     return [{
         "entry": entry,
-        "holders": holders.get(entry.placeholder_id, 0),
+        "holders": len(accounts.get(entry.placeholder_id, {})),
+        "accounts": sorted(accounts.get(entry.placeholder_id, {}).items(), key=lambda a: a[1]),
         "add": failed.get("add") or UnknownSecurityAddForm(prefix=f"add-{entry.pk}"),
         "map": failed.get("map") or UnknownSecurityMapForm(prefix=f"map-{entry.pk}"),
     } for entry in entries]

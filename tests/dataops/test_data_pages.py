@@ -216,8 +216,9 @@ def test_the_queue_shows_each_unknown_security_and_how_many_accounts_hold_it(que
                                                                             data_client):
     html = data_client.get("/data/unknown-securities/").content.decode()
     [card] = texts(html, "unknown-security")
-    assert card.startswith(f"AMZN · CUSIP {ff.AMZN} held by 2 accounts First seen in "
-                           "tax_lots_20261124.csv, received 2026-11-25 05:30.")
+    assert card.startswith(f"AMZN · CUSIP {ff.AMZN} held by 2 accounts Held in ALICE-001, "
+                           "ALICE-002. First seen in tax_lots_20261124.csv, "
+                           "received 2026-11-25 05:30.")
     assert "Add to master" in card and "Map to existing" in card
     assert "US Large Cap (EQ.US.LARGE)" in card
 
