@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from dataops.feeds.batch import FeedBatch
 from dataops.feeds.registry import unknown_security_resolution_hooks
-from dataops.models import AssetClass, IdenticalGroup, Security, SecurityIdentifier, UnknownSecurity
+from dataops.models import IdenticalGroup, Security, SecurityIdentifier, UnknownSecurity
+from dataops.services.asset_classes import asset_classes_ensure
 from rebal.audit import bulk_create_audited, bulk_update_audited
 from rebal.firm_context import require_firm
 
@@ -55,8 +56,7 @@ def _change_identifier(security: Security, kind: str, value: str, on: date) -> l
 
 def load_securities(batch: FeedBatch) -> None:
     rows = batch.good_rows()
-    classes = _by_code(AssetClass, {r.values.get("asset_class") or "" for r in rows},
-                       name=lambda code: code)
+    classes = asset_classes_ensure({r.values.get("asset_class") or "" for r in rows} - {""})
     groups = _by_code(IdenticalGroup, {r.values.get("identical_group") or "" for r in rows})
     resolver = batch.resolver
     firm = require_firm()

@@ -361,3 +361,12 @@ def test_a_folder_loads_reference_first_and_trades_before_their_snapshot():
         "securities_20261124.csv", "prices_20261124.csv", "accounts_20261124.csv",
         "tax_lots_20260831.csv", "transactions_20261124.csv", "tax_lots_20261124.csv",
         "tax_lots_20261124_1.csv", "cash_20261124.csv"]
+
+
+def test_asset_classes_form_a_tree_from_their_codes(firm, loaded):
+    from dataops.models import AssetClass
+
+    with firm_context(firm):
+        large = AssetClass.objects.get(code="EQ.US.LARGE")
+        assert large.parent.code == "EQ.US" and large.parent.parent.code == "EQ"
+        assert large.parent.parent.parent is None
