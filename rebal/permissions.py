@@ -26,6 +26,7 @@ ROLE_MATRIX: dict[str, dict[str, ScopeName]] = {
     "account.view": {ADV: ASSIGNED, IPC: ALL, OVL: ALL, CMP: ALL, MGT: ALL, DAT: ALL},
     "account.change_settings": {ADV: ASSIGNED, OVL: ALL},
     "account.suspend": {OVL: ALL, CMP: ALL},
+    "account.compliance_hold": {CMP: ALL},
     "model.view": {ADV: ALL, IPC: ALL, OVL: ALL, CMP: ALL, MGT: ALL},
     "model.edit": {IPC: ALL},
     "model.approve": {IPC: ALL},

@@ -117,6 +117,8 @@ ROUTES: dict[str, Any] = {
                                           extra={"security": "1", "reason": "attack"}),
     "api:account-hold-list": ApiList(lambda a: {a.data.hold.pk}),
     "api:account-hold-detail": ApiObject(lambda a: a.data.hold),
+    "api:account-hold-clear": ApiObject(lambda a: a.data.hold, methods=("post",),
+                                        extra={"reason": "attack"}),
 }
 
 

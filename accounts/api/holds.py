@@ -5,12 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django.core.exceptions import PermissionDenied
 from django.http import QueryDict
-from rest_framework import serializers
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, serializers, status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
-from accounts.models import AccountHold
-from rebal.api.viewsets import FirmScopedReadOnlyViewSet
+from accounts.models import Account, AccountHold
+from accounts.services.people_holds import account_hold_clear, account_hold_place
+from rebal.access import access_object
+from rebal.api.viewsets import FirmScopedViewSet
 
 
 class AccountHoldSerializer(serializers.ModelSerializer):
@@ -43,8 +50,20 @@ class AccountHoldFilterSet(django_filters.FilterSet):
         super().__init__(data, *args, request=request, **kwargs)
 
 
-class AccountHoldViewSet(FirmScopedReadOnlyViewSet):
-    """Why accounts are kept out of trading: data errors, suspensions, compliance holds."""
+class HoldPlaceSerializer(serializers.Serializer):
+    account = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=[AccountHold.Kind.SUSPENSION,
+                                            AccountHold.Kind.COMPLIANCE])
+    reason = serializers.CharField()
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class AccountHoldViewSet(FirmScopedViewSet):
+    """Why accounts are kept out of trading: data errors, suspensions, compliance holds.
+    People place and clear suspensions and compliance holds; data errors clear by their source."""
 
     model = AccountHold
     serializer_class = AccountHoldSerializer
@@ -52,6 +71,33 @@ class AccountHoldViewSet(FirmScopedReadOnlyViewSet):
     permission_object = "account"
     select_related = ("account",)
     ordering = ("-created_at", "-pk")
+    action_permissions = {"create": "account.view", "clear": "account.view"}
+
+    @extend_schema(request=HoldPlaceSerializer, responses={201: AccountHoldSerializer})
+    def create(self, request: Request) -> Response:
+        form = HoldPlaceSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        account = access_object(Account, request.user, "account.view",
+                                pk=form.validated_data["account"])
+        try:
+            hold = account_hold_place(account=account, kind=form.validated_data["kind"],
+                                      reason=form.validated_data["reason"],
+                                      acting_user=request.user)
+        except PermissionDenied as denied:
+            raise exceptions.PermissionDenied(str(denied)) from denied
+        return Response(AccountHoldSerializer(hold).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ReasonSerializer, responses=AccountHoldSerializer)
+    @action(detail=True, methods=["post"])
+    def clear(self, request: Request, pk: str | None = None) -> Response:
+        form = ReasonSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            hold = account_hold_clear(hold=self.get_object(), acting_user=request.user,
+                                      reason=form.validated_data["reason"])
+        except PermissionDenied as denied:
+            raise exceptions.PermissionDenied(str(denied)) from denied
+        return Response(AccountHoldSerializer(hold).data)
 
 
 router = DefaultRouter()

@@ -17,6 +17,7 @@ household.view           s a a a a a a
 account.view             s a a a a a a
 account.change_settings  s . a . . . a
 account.suspend          . . a a . . a
+account.compliance_hold  . . . a . . a
 model.view               a a a a a . a
 model.edit               . a . . . . a
 model.approve            . a . . . . a
