@@ -124,6 +124,7 @@ def demo(args: argparse.Namespace) -> int:
         if subprocess.run([PYTHON, str(ROOT / "manage.py"), "load_feeds", "--firm", "DEMO",
                            str(folder)], env=app_env, cwd=ROOT).returncode:
             log("load_feeds rejected some demo files (see above); the demo goes on without them")
+        manage("demo_model_book", env=app_env)
 
         children: list[subprocess.Popen[Any]] = []
         stack.callback(_stop, children)

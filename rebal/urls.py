@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("accounts.api.holds")),
     path("", include("dataops.api.urls")),
+    path("", include("models_hub.api.urls")),
 ]
 
 urlpatterns = [

@@ -57,7 +57,7 @@ class HoldPlaceSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
-class ReasonSerializer(serializers.Serializer):
+class HoldClearSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
@@ -87,10 +87,10 @@ class AccountHoldViewSet(FirmScopedViewSet):
             raise exceptions.PermissionDenied(str(denied)) from denied
         return Response(AccountHoldSerializer(hold).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=ReasonSerializer, responses=AccountHoldSerializer)
+    @extend_schema(request=HoldClearSerializer, responses=AccountHoldSerializer)
     @action(detail=True, methods=["post"])
     def clear(self, request: Request, pk: str | None = None) -> Response:
-        form = ReasonSerializer(data=request.data)
+        form = HoldClearSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         try:
             hold = account_hold_clear(hold=self.get_object(), acting_user=request.user,

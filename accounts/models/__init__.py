@@ -1,8 +1,16 @@
 from accounts.models.holdings import CashBalance, LotSet, TaxLot, Transaction
 from accounts.models.holds import AccountHold, ReconciliationBreak
 from accounts.models.households import Account, CustomField, Household, TaxEntity
+from accounts.models.settings import (
+    AccountSettings,
+    CommissionSchedule,
+    FirmSettings,
+    HouseholdSettings,
+    TaxEntitySettings,
+)
 
 __all__ = [
-    "Account", "AccountHold", "CashBalance", "CustomField", "Household", "LotSet",
-    "ReconciliationBreak", "TaxEntity", "TaxLot", "Transaction",
+    "Account", "AccountHold", "AccountSettings", "CashBalance", "CommissionSchedule",
+    "CustomField", "FirmSettings", "Household", "HouseholdSettings", "LotSet",
+    "ReconciliationBreak", "TaxEntity", "TaxEntitySettings", "TaxLot", "Transaction",
 ]

@@ -10,7 +10,18 @@ from django.apps import apps
 from django.db import DatabaseError, connection, transaction
 from simple_history.models import HistoricalChanges
 
-from accounts.models import Account, AccountHold, CustomField, Household, TaxEntity
+from accounts.models import (
+    Account,
+    AccountHold,
+    AccountSettings,
+    CommissionSchedule,
+    CustomField,
+    FirmSettings,
+    Household,
+    HouseholdSettings,
+    TaxEntity,
+    TaxEntitySettings,
+)
 from dataops.models import (
     AssetClass,
     CorporateAction,
@@ -24,7 +35,22 @@ from dataops.models import (
     SecurityIdentifier,
     UnknownSecurity,
 )
-from models_hub.models import SecurityModel
+from models_hub.models import (
+    AllocationWeight,
+    ApprovedAlternative,
+    AssetAllocation,
+    CustomizationLimit,
+    EquivalenceMember,
+    EquivalenceSet,
+    FeeSchedule,
+    FeeTier,
+    ModelChange,
+    ModelProvider,
+    ModelSubscription,
+    Program,
+    ProgramProduct,
+    SecurityModel,
+)
 from rebal.audit import (
     AuditedQuerySet,
     HistorySkippedError,
@@ -41,11 +67,43 @@ pytestmark = pytest.mark.django_db
 AUDITED_MODELS = [Firm, User, Membership, APIToken, Household, Account, TaxEntity, CustomField,
                   AccountHold, AssetClass, IdenticalGroup, Security, SecurityIdentifier,
                   UnknownSecurity, RestrictionList, RestrictionEntry, FeedSchedule, FeedPolicy,
-                  CorporateAction, SecurityModel]
+                  CorporateAction, SecurityModel, AssetAllocation, AllocationWeight, ModelProvider,
+                  Program, ProgramProduct, ApprovedAlternative, EquivalenceSet, EquivalenceMember,
+                  CustomizationLimit, ModelChange, FeeSchedule, FeeTier, ModelSubscription,
+                  FirmSettings, HouseholdSettings, AccountSettings, TaxEntitySettings,
+                  CommissionSchedule]
 
 
 def _security(name="Audit Security"):
     return Security.objects.create(name=name, ticker=name[:4].upper())
+
+
+def _asset_class(code="EQ"):
+    return AssetClass.objects.create(code=code, name=code)
+
+
+def _allocation():
+    return AssetAllocation.objects.create(code="AUD-ALLOC", name="Audit", risk_profile="moderate")
+
+
+def _product(code="AUD-P"):
+    return SecurityModel.objects.create(code=code, asset_class=_asset_class(f"AC-{code}"))
+
+
+def _provider():
+    return ModelProvider.objects.create(code="AUD-PROV", name="Audit provider")
+
+
+def _schedule():
+    return FeeSchedule.objects.create(provider=_provider(), code="AUD-FEES")
+
+
+def _new_value(field):
+    """The value an update sets: any text, except for fields that need their own kind."""
+    return {"roles": lambda: ["ipc"], "max_bad_row_fraction": lambda: Decimal("0.1000"),
+            "weight": lambda: Decimal("0.5"), "annual_bps": lambda: Decimal("12.5"),
+            "product": lambda: _product("AUD-OTHER"),
+            "security": lambda: _security("Other Security")}.get(field, lambda: "Changed")()
 
 
 def _feed_file():
@@ -96,6 +154,39 @@ def _make(model, persona):
             action_id="CA1", type="split", effective_date=dt.date(2026, 11, 24),
             feed_file=_feed_file()), "description"),
         SecurityModel: (lambda: SecurityModel(code="LCAP"), "name"),
+        AssetAllocation: (lambda: AssetAllocation(code="BAL", name="Balanced",
+                                                  risk_profile="moderate"), "name"),
+        AllocationWeight: (lambda: AllocationWeight(allocation=_allocation(),
+                                                    asset_class=_asset_class(),
+                                                    weight=Decimal(1)), "weight"),
+        ModelProvider: (lambda: ModelProvider(code="NQA", name="Northfield"), "name"),
+        Program: (lambda: Program(code="BAL60", name="Balanced", allocation=_allocation()),
+                  "name"),
+        ProgramProduct: (lambda: ProgramProduct(
+            program=Program.objects.create(code="P", name="P", allocation=_allocation()),
+            asset_class=_asset_class(), product=_product()), "product"),
+        ApprovedAlternative: (lambda: ApprovedAlternative(asset_class=_asset_class(),
+                                                          product=_product()), "note"),
+        EquivalenceSet: (lambda: EquivalenceSet(code="SP500"), "name"),
+        EquivalenceMember: (lambda: EquivalenceMember(
+            equivalence_set=EquivalenceSet.objects.create(code="S"), security=_security()),
+            "security"),
+        CustomizationLimit: (lambda: CustomizationLimit(name="Equity band",
+                                                        asset_class=_asset_class()), "name"),
+        ModelChange: (lambda: ModelChange(kind="allocation", code="BAL", proposed={},
+                                          summary="new", reason="why", author=user), "summary"),
+        FeeSchedule: (lambda: FeeSchedule(provider=_provider(), code="F1"), "name"),
+        FeeTier: (lambda: FeeTier(schedule=_schedule(), assets_from=Decimal(0),
+                                  annual_bps=Decimal(25)), "annual_bps"),
+        ModelSubscription: (lambda: ModelSubscription(provider=_provider(),
+                                                      requested_on=dt.date(2026, 11, 1)),
+                            "note"),
+        FirmSettings: (lambda: FirmSettings(values={"tracking": "tight"}), "values"),
+        HouseholdSettings: (lambda: HouseholdSettings(household=persona.household), "values"),
+        AccountSettings: (lambda: AccountSettings(account=persona.account), "values"),
+        TaxEntitySettings: (lambda: TaxEntitySettings(
+            tax_entity=TaxEntity.objects.create(code="TE-S")), "values"),
+        CommissionSchedule: (lambda: CommissionSchedule(code="B", name="B"), "name"),
     }[model]
 
 
@@ -108,8 +199,7 @@ def test_create_update_delete_record_who_when_why(model, alice_firm):
             obj = factory()
             obj.save()
         with audit_context(user=alice_firm.compliance, reason="renamed"):
-            value = {"roles": ["ipc"], "max_bad_row_fraction": Decimal("0.1000")}.get(
-                field, "Changed")
+            value = _new_value(field)
             setattr(obj, field, value)
             obj.save()
         with audit_context(system_job="nightly", reason="removed"):
@@ -126,7 +216,10 @@ def test_create_update_delete_record_who_when_why(model, alice_firm):
     assert created.history_change_reason == "created for the audit test"
     assert changed.history_user == alice_firm.compliance
     assert changed.history_change_reason == "renamed"
-    assert getattr(changed, field) == value
+    if hasattr(value, "pk"):  # a foreign key: compared by id, outside the firm's context
+        assert getattr(changed, f"{field}_id") == value.pk
+    else:
+        assert getattr(changed, field) == value
     assert deleted.history_user is None and deleted.history_system_job == "nightly"
     assert deleted.history_change_reason == "removed"
     assert all(h.history_date >= before and h.history_date.tzinfo is not None for h in history)

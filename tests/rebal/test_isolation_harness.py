@@ -26,6 +26,7 @@ from tests.isolation import (
     Public,
     all_route_names,
 )
+from tests.models_hub.factories import HubRows, hub_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -39,6 +40,7 @@ class FirmData:
     all_scopes_token: str
     data: FirmDataRows
     custom_field: CustomField
+    hub: HubRows
 
 
 def firm_data(personas) -> FirmData:
@@ -56,7 +58,7 @@ def firm_data(personas) -> FirmData:
         with audit_context(system_job="tests"):
             custom_field = CustomField.objects.create(name=f"{personas.firm.code.lower()}_tier")
     return FirmData(personas, alert, token, membership, issued.value, firm_data_rows(personas),
-                    custom_field)
+                    custom_field, hub_rows(personas))
 
 
 @pytest.fixture

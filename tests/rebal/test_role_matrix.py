@@ -10,34 +10,40 @@ from rebal.permissions import ROLE_MATRIX, UnknownAction, scope_for
 # a = all rows of the firm, s = only those assigned to the person, . = not permitted.
 # Columns: advisor, ipc, overlay_manager, compliance, management, data_manager, firm_admin
 EXPECTED = """
-home.view                a a a a a a a
-alert.view               a a a a a a a
-alert.acknowledge        a a a a a a a
-household.view           s a a a a a a
-account.view             s a a a a a a
-account.change_settings  s . a . . . a
-account.suspend          . . a a . . a
-account.compliance_hold  . . . a . . a
-model.view               a a a a a . a
-model.edit               . a . . . . a
-model.approve            . a . . . . a
-run.view                 . . a a a a a
-batch.review             . . a a . . a
-batch.approve            . . a . . . a
-batch.release            . . a . . . a
-audit.view               . . . a . . a
-record.view              . . a a . . a
-kpi.view                 . . . a a . a
-feed.view                . . a . . a a
-feed.upload              . . . . . a a
-security.edit            . . . . . a a
-custom_field.view        a a a a a a a
-custom_field.manage      . . . . . . a
-membership.view          . . . . . . a
-membership.manage        . . . . . . a
-token.view               . . . . . . a
-token.manage             . . . . . . a
-policy.manage            . . . . . . a
+home.view                 a a a a a a a
+alert.view                a a a a a a a
+alert.acknowledge         a a a a a a a
+household.view            s a a a a a a
+account.view              s a a a a a a
+account.change_settings   s . a . . . a
+household_settings.change s . a . . . a
+commission_schedule.view  a a a a a a a
+account.suspend           . . a a . . a
+account.compliance_hold   . . . a . . a
+model.view                a a a a a . a
+model.edit                . a . . . . a
+model.approve             . a . . . . a
+provider.view             . a . a a . a
+provider.manage           . a . . . . a
+billing.view              . a . a a . a
+billing.manage            . . . . . . a
+run.view                  . . a a a a a
+batch.review              . . a a . . a
+batch.approve             . . a . . . a
+batch.release             . . a . . . a
+audit.view                . . . a . . a
+record.view               . . a a . . a
+kpi.view                  . . . a a . a
+feed.view                 . . a . . a a
+feed.upload               . . . . . a a
+security.edit             . . . . . a a
+custom_field.view         a a a a a a a
+custom_field.manage       . . . . . . a
+membership.view           . . . . . . a
+membership.manage         . . . . . . a
+token.view                . . . . . . a
+token.manage              . . . . . . a
+policy.manage             . . . . . . a
 """
 COLUMNS = [Role.ADVISOR, Role.IPC, Role.OVERLAY_MANAGER, Role.COMPLIANCE, Role.MANAGEMENT,
            Role.DATA_MANAGER, Role.FIRM_ADMIN]
