@@ -1,0 +1,187 @@
+"""An account's optimizer inputs from the database: its custodian lots with Rebal's wash-sale
+overlay, prices, resolved target, effective settings, the risk-model slice, its tax entity's
+rates and windows. The pure core (optimizer.core) takes it from here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+
+from accounts.models import Account
+from accounts.selectors import holdings
+from accounts.settings_resolution import effective_settings
+from accounts.targets import resolve_target
+from accounts.tax.holding_period import long_term_from
+from accounts.tax_data import entity_tax_view
+from dataops.models import Price, RiskCovariance, RiskExposure, RiskSpecific, Security
+from optimizer.core.inputs import (
+    AccountSnapshot,
+    Costs,
+    EquivalenceSet,
+    Lot,
+    RiskModelSlice,
+    Settings,
+    Target,
+    TaxRates,
+    TaxSensitivity,
+    TaxStatus,
+    Tracking,
+    WashWindow,
+)
+from optimizer.core.inputs import Security as CoreSecurity
+
+DEFAULT_SPECIFIC_VARIANCE = 0.04  # a security the model and its proxies miss: a typical stock's
+
+
+@dataclass(frozen=True)
+class AccountInputs:
+    """Everything `optimizer.core.analyze` needs for one account, plus what was left out."""
+
+    snapshot: AccountSnapshot
+    target: Target
+    settings: Settings
+    risk: RiskModelSlice
+    securities: dict[str, CoreSecurity]
+    costs: Costs
+    tax_rates: TaxRates
+    wash_windows: tuple[WashWindow, ...]
+    notes: tuple[str, ...]
+
+    def analyze_kwargs(self, trade_date: date) -> dict[str, Any]:
+        return {"securities": self.securities, "costs": self.costs,
+                "tax_rates": self.tax_rates, "trade_date": trade_date,
+                "wash_windows": self.wash_windows}
+
+
+def _ids(value: Any) -> frozenset[str]:
+    return frozenset(str(getattr(item, "value", item)) for item in (value or ()))
+
+
+def _settings(values: Any, cash_value: Decimal, value: Decimal) -> Settings:
+    keep = values["cash_to_keep"]
+    cash_to_keep = (value * keep.amount / 100 if keep.unit == "percent" else keep.amount)
+    raise_ = values["cash_to_raise"]
+    budget = values["annual_gain_budget"]
+    return Settings(
+        tax_sensitivity=TaxSensitivity(values["tax_sensitivity"]),
+        tracking=Tracking(values["tracking"]),
+        loss_harvesting=bool(values["loss_harvesting"]),
+        minimum_loss=values["loss_harvesting_minimum"] or Decimal(0),
+        gain_budget_remaining=budget,
+        cash_to_keep=cash_to_keep.quantize(Decimal("0.01")),
+        cash_to_raise=raise_.amount if raise_ is not None else Decimal(0),
+        do_not_buy=_ids(values["do_not_buy"]), do_not_sell=_ids(values["do_not_sell"]),
+        do_not_trade=_ids(values["do_not_trade"]),
+        excluded_asset_classes=frozenset(),  # the resolved target already leaves them out
+        minimum_trade=values["minimum_trade"] or Decimal(0))
+
+
+def _risk(as_of: date, keys: list[str]) -> tuple[RiskModelSlice, list[str]]:
+    ids = [int(k) for k in keys]
+    model_date = (RiskExposure.objects.filter(as_of_date__lte=as_of)
+                  .order_by("-as_of_date").values_list("as_of_date", flat=True).first())
+    notes = []
+    exposures = list(RiskExposure.objects.filter(as_of_date=model_date, security_id__in=ids)
+                     .values_list("security_id", "factor", "exposure"))
+    factors = sorted({f for _, f, _ in exposures} | set(
+        RiskCovariance.objects.filter(as_of_date=model_date).values_list("factor_1", flat=True)))
+    index = {f: i for i, f in enumerate(factors)}
+    position = {sid: i for i, sid in enumerate(ids)}
+    x = np.zeros((len(ids), len(factors)))
+    for security_id, factor, exposure in exposures:
+        x[position[security_id], index[factor]] = float(exposure)
+    f = np.zeros((len(factors), len(factors)))
+    for one, two, covariance in RiskCovariance.objects.filter(as_of_date=model_date).values_list(
+            "factor_1", "factor_2", "covariance"):
+        f[index[one], index[two]] = f[index[two], index[one]] = float(covariance)
+    specific = dict(RiskSpecific.objects.filter(as_of_date=model_date, security_id__in=ids)
+                    .values_list("security_id", "specific_variance"))
+    missing = [sid for sid in ids if sid not in specific]
+    if missing:
+        notes.append(f"{len(missing)} securities lack a risk model or proxy: a typical specific "
+                     "variance is assumed for them")
+    delta = np.array([float(specific.get(sid, DEFAULT_SPECIFIC_VARIANCE)) for sid in ids])
+    return RiskModelSlice(as_of=model_date or as_of, securities=tuple(keys),
+                          factors=tuple(factors), exposures=x, factor_covariance=f,
+                          specific_variance=delta), notes
+
+
+def account_inputs(account: Account, as_of: date) -> AccountInputs:
+    notes: list[str] = []
+    held = holdings(account.pk, as_of)
+    view = (entity_tax_view(tax_entity_id=account.tax_entity_id, as_of=as_of)
+            if account.tax_entity_id else None)
+    adjusted = {(lot.lot_id, lot.part): lot for lot in (view.adjusted_lots if view else ())
+                if lot.account == account.account_number}
+    lots: list[Lot] = []
+    if adjusted:
+        for (lot_id, part), lot in sorted(adjusted.items()):
+            lots.append(Lot(lot_id=f"{lot_id}#{part}" if part else lot_id,
+                            security=lot.security, quantity=lot.quantity,
+                            cost_basis=lot.cost_basis, acquired=lot.acquired_date,
+                            long_term_from=lot.long_term_from))
+    else:
+        lots = [Lot(lot_id=lot.lot_id, security=str(lot.security_id), quantity=lot.quantity,
+                    cost_basis=lot.cost_basis, acquired=lot.acquired_date,
+                    long_term_from=long_term_from(lot.acquired_date, lot.holding_period_start))
+                for lot in held.lots]
+    target = resolve_target(account, as_of, hold_unknown_programs=False)
+    notes.extend(target.errors)
+    equivalents: dict[str, tuple[str, ...]] = {}
+    by_ticker = dict(Security.objects.exclude(ticker="").values_list("ticker", "pk"))
+    for security in target.securities:
+        if security.equivalence_set:
+            members = [str(security.security_id), *(str(by_ticker[t]) for t in
+                                                    security.satisfied_by if t in by_ticker)]
+            equivalents[security.equivalence_set] = tuple(members)
+    keys = sorted({lot.security for lot in lots} | {str(k) for k in target.weights}
+                  | {m for members in equivalents.values() for m in members}, key=int)
+    prices = {}
+    for security_id, close in (Price.objects.filter(security_id__in=[int(k) for k in keys],
+                                                    as_of_date__lte=as_of)
+                               .order_by("security_id", "-as_of_date")
+                               .distinct("security_id").values_list("security_id", "close")):
+        prices[str(security_id)] = close
+    unpriced = [k for k in keys if k not in prices]
+    if unpriced:
+        notes.append(f"{len(unpriced)} securities have no price and cannot be traded")
+    keys = [k for k in keys if k in prices]
+    master = Security.objects.in_bulk([int(k) for k in keys])
+    securities = {k: CoreSecurity(
+        key=k, symbol=master[int(k)].ticker or master[int(k)].cusip, price=prices[k],
+        asset_class=master[int(k)].asset_class.code if master[int(k)].asset_class else "OTHER",
+        identical_group=(master[int(k)].identical_group.code
+                         if master[int(k)].identical_group else ""))
+        for k in keys}
+    lots = [lot for lot in lots if lot.security in securities]
+    weights = {str(k): float(w) for k, w in target.weights.items() if str(k) in securities}
+    snapshot = AccountSnapshot(account=account.account_number,
+                               tax_status=TaxStatus(account.tax_status), cash=held.cash,
+                               lots=tuple(lots))
+    value = held.cash + sum((lot.quantity * securities[lot.security].price for lot in lots),
+                            Decimal(0))
+    values = effective_settings(account)
+    risk, risk_notes = _risk(as_of, keys)
+    notes.extend(risk_notes)
+    rate = Decimal(0) if values["net_investment_income_tax"] is False else Decimal("3.8")
+    tax_rates = TaxRates(
+        short_term=float((values["federal_short_term_rate"] + values["state_short_term_rate"]
+                          + rate) / 100),
+        long_term=float((values["federal_long_term_rate"] + values["state_long_term_rate"]
+                         + rate) / 100))
+    windows = tuple(
+        WashWindow(key=key, buy_blocked_until=w.buy_blocked_until,
+                   loss_sale_blocked_until=w.loss_sale_blocked_until)
+        for key, w in (view.windows.items() if view else ())
+        if w.buy_blocked_until or w.loss_sale_blocked_until)
+    return AccountInputs(
+        snapshot=snapshot,
+        target=Target(weights=weights, equivalence_sets=tuple(
+            EquivalenceSet(name=name, members=tuple(m for m in members if m in securities))
+            for name, members in equivalents.items())),
+        settings=_settings(values, held.cash, value), risk=risk, securities=securities,
+        costs=Costs(), tax_rates=tax_rates, wash_windows=windows, notes=tuple(notes))

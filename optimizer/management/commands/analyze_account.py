@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from accounts.models import Account
+from optimizer.account_inputs import account_inputs
+from optimizer.core.analyze import analyze
+from rebal.firm_context import firm_context
+from rebal.models import Firm
+
+
+class Command(BaseCommand):
+    help = "Analyze one account from the database and print its trades, reasons and metrics."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--firm", required=True, metavar="CODE")
+        parser.add_argument("--account", required=True, metavar="NUMBER")
+        parser.add_argument("--as-of", type=date.fromisoformat, default=None)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        firm = Firm.objects.filter(code=options["firm"].upper()).first()
+        if firm is None:
+            raise CommandError(f"No firm with code {options['firm']!r}.")
+        as_of = options["as_of"] or timezone.localdate()
+        with firm_context(firm):
+            account = Account.objects.filter(account_number=options["account"]).first()
+            if account is None:
+                raise CommandError(f"No account {options['account']} in {firm.code}.")
+            inputs = account_inputs(account, as_of)
+            result = analyze(inputs.snapshot, inputs.target, inputs.settings, inputs.risk,
+                             **inputs.analyze_kwargs(as_of))
+        write = self.stdout.write
+        write(f"{account.account_number} {account.name} on {as_of}: {result.status} — "
+              f"{result.summary}")
+        for note in (*inputs.notes, *result.notes):
+            write(f"  note: {note}")
+        for relaxation in result.relaxations:
+            write(f"  relaxed: {relaxation.text}")
+        for trade in result.trades:
+            write(f"  {trade.side} {trade.shares} {trade.symbol} @ {trade.price}: "
+                  f"{trade.explanation}")
+        before, after = result.before, result.after
+        write(f"  tracking error {before.tracking_error:.2%} -> {after.tracking_error:.2%}; "
+              f"cash {before.cash} -> {after.cash}; turnover "
+              f"{result.trade_metrics.turnover:.1%}")

@@ -1,0 +1,59 @@
+"""One account analyzed from the database: the demo book loaded from its feeds, its model book,
+then `manage.py analyze_account`."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import Account
+from demo.model_book import model_book_ensure
+from demo.services import demo_firm_ensure
+from optimizer.account_inputs import account_inputs
+from optimizer.core.analyze import analyze
+from rebal.firm_context import firm_context
+
+pytestmark = pytest.mark.django_db
+BUSINESS_DATE = date(2026, 11, 24)
+
+
+@pytest.fixture
+def demo(tmp_path):
+    firm, _ = demo_firm_ensure(code="OPTDEMO")
+    folder = tmp_path / "feeds"
+    call_command("make_demo_feeds", str(folder), "--accounts", "30", "--seed", "5",
+                 "--date", BUSINESS_DATE.isoformat(), stdout=io.StringIO())
+    call_command("load_feeds", "--firm", firm.code, str(folder), stdout=io.StringIO())
+    model_book_ensure(firm=firm)
+    return firm
+
+
+def test_every_open_taxable_account_gets_an_actionable_analysis(demo):
+    with firm_context(demo):
+        accounts = list(Account.objects.filter(status="open", tax_status="taxable")
+                        .exclude(program_code="")[:5])
+        assert accounts
+        for account in accounts:
+            inputs = account_inputs(account, BUSINESS_DATE)
+            result = analyze(inputs.snapshot, inputs.target, inputs.settings, inputs.risk,
+                             **inputs.analyze_kwargs(BUSINESS_DATE))
+            assert result.status in {"trades", "no_trades", "relaxed"}, result.summary
+            for trade in result.trades:
+                assert trade.explanation and trade.shares > 0
+                assert trade.security in inputs.securities
+            assert result.after.tracking_error <= result.before.tracking_error + 1e-9
+
+
+def test_analyze_account_command_prints_trades_with_reasons(demo):
+    with firm_context(demo):
+        account = (Account.objects.filter(status="open", tax_status="taxable")
+                   .exclude(program_code="").order_by("account_number").first())
+    out = io.StringIO()
+    call_command("analyze_account", "--firm", demo.code, "--account", account.account_number,
+                 "--as-of", BUSINESS_DATE.isoformat(), stdout=out)
+    text = out.getvalue()
+    assert text.startswith(f"{account.account_number} ")
+    assert "tracking error" in text
