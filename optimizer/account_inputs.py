@@ -83,7 +83,8 @@ def _settings(values: Any, cash_value: Decimal, value: Decimal) -> Settings:
 def _risk(as_of: date, keys: list[str]) -> tuple[RiskModelSlice, list[str]]:
     ids = [int(k) for k in keys]
     model_date = (RiskExposure.objects.filter(as_of_date__lte=as_of)
-                  .order_by("-as_of_date").values_list("as_of_date", flat=True).first())
+                  .order_by("-as_of_date").values_list("as_of_date", flat=True).first()
+                  ) or as_of
     notes = []
     exposures = list(RiskExposure.objects.filter(as_of_date=model_date, security_id__in=ids)
                      .values_list("security_id", "factor", "exposure"))
@@ -105,9 +106,16 @@ def _risk(as_of: date, keys: list[str]) -> tuple[RiskModelSlice, list[str]]:
         notes.append(f"{len(missing)} securities lack a risk model or proxy: a typical specific "
                      "variance is assumed for them")
     delta = np.array([float(specific.get(sid, DEFAULT_SPECIFIC_VARIANCE)) for sid in ids])
-    return RiskModelSlice(as_of=model_date or as_of, securities=tuple(keys),
+    return RiskModelSlice(as_of=model_date, securities=tuple(keys),
                           factors=tuple(factors), exposures=x, factor_covariance=f,
                           specific_variance=delta), notes
+
+
+def _core_security(security: Security, key: str, price: Decimal) -> CoreSecurity:
+    asset_class, group = security.asset_class, security.identical_group
+    return CoreSecurity(key=key, symbol=security.ticker or security.cusip, price=price,
+                        asset_class=asset_class.code if asset_class is not None else "OTHER",
+                        identical_group=group.code if group is not None else "")
 
 
 def account_inputs(account: Account, as_of: date) -> AccountInputs:
@@ -150,13 +158,9 @@ def account_inputs(account: Account, as_of: date) -> AccountInputs:
     if unpriced:
         notes.append(f"{len(unpriced)} securities have no price and cannot be traded")
     keys = [k for k in keys if k in prices]
-    master = Security.objects.in_bulk([int(k) for k in keys])
-    securities = {k: CoreSecurity(
-        key=k, symbol=master[int(k)].ticker or master[int(k)].cusip, price=prices[k],
-        asset_class=master[int(k)].asset_class.code if master[int(k)].asset_class else "OTHER",
-        identical_group=(master[int(k)].identical_group.code
-                         if master[int(k)].identical_group else ""))
-        for k in keys}
+    master = Security.objects.select_related("asset_class", "identical_group").in_bulk(
+        [int(k) for k in keys])
+    securities = {k: _core_security(master[int(k)], k, prices[k]) for k in keys}
     lots = [lot for lot in lots if lot.security in securities]
     weights = {str(k): float(w) for k, w in target.weights.items() if str(k) in securities}
     snapshot = AccountSnapshot(account=account.account_number,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -57,3 +58,27 @@ def test_analyze_account_command_prints_trades_with_reasons(demo):
     text = out.getvalue()
     assert text.startswith(f"{account.account_number} ")
     assert "tracking error" in text
+
+
+def test_a_stored_analysis_keeps_every_trade_with_its_lots_and_reasons(demo):
+    from optimizer.models import Analysis
+    from optimizer.services import account_analyze
+
+    with firm_context(demo):
+        account = (Account.objects.filter(status="open", tax_status="taxable")
+                   .exclude(program_code="").order_by("account_number").first())
+        inputs = account_inputs(account, BUSINESS_DATE)
+        expected = analyze(inputs.snapshot, inputs.target, inputs.settings, inputs.risk,
+                           **inputs.analyze_kwargs(BUSINESS_DATE))
+        analysis = account_analyze(account=account, as_of=BUSINESS_DATE)
+        stored = Analysis.objects.get(pk=analysis.pk)
+        trades = list(stored.trades.select_related("security"))
+    assert stored.status == expected.status and stored.summary == expected.summary
+    # Deterministic: the same inputs give the same trades.
+    assert sorted((t.security.ticker or t.security.cusip, t.side, t.shares) for t in trades) == \
+        sorted((t.symbol, str(t.side), t.shares) for t in expected.trades)
+    for trade in trades:
+        assert trade.explanation and trade.reasons
+        if trade.side == "sell":
+            assert sum(Decimal(lot["shares"]) for lot in trade.lots) == trade.shares
+    assert stored.before["tracking_error"] == pytest.approx(expected.before.tracking_error)

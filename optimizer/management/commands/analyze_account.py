@@ -9,6 +9,8 @@ from django.utils import timezone
 from accounts.models import Account
 from optimizer.account_inputs import account_inputs
 from optimizer.core.analyze import analyze
+from optimizer.services import account_analyze
+from rebal.audit import audit_context
 from rebal.firm_context import firm_context
 from rebal.models import Firm
 
@@ -20,6 +22,8 @@ class Command(BaseCommand):
         parser.add_argument("--firm", required=True, metavar="CODE")
         parser.add_argument("--account", required=True, metavar="NUMBER")
         parser.add_argument("--as-of", type=date.fromisoformat, default=None)
+        parser.add_argument("--save", action="store_true",
+                            help="store the analysis and its proposed trades")
 
     def handle(self, *args: Any, **options: Any) -> None:
         firm = Firm.objects.filter(code=options["firm"].upper()).first()
@@ -33,6 +37,10 @@ class Command(BaseCommand):
             inputs = account_inputs(account, as_of)
             result = analyze(inputs.snapshot, inputs.target, inputs.settings, inputs.risk,
                              **inputs.analyze_kwargs(as_of))
+            if options["save"]:
+                with audit_context(system_job="analyze_account"):
+                    stored = account_analyze(account=account, as_of=as_of)
+                self.stdout.write(f"stored as analysis {stored.pk}")
         write = self.stdout.write
         write(f"{account.account_number} {account.name} on {as_of}: {result.status} — "
               f"{result.summary}")

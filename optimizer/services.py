@@ -1,0 +1,49 @@
+"""Writes of the optimizer room: analyze an account and store what was proposed."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from accounts.models import Account
+from optimizer.account_inputs import account_inputs
+from optimizer.core.analyze import analyze
+from optimizer.models import Analysis, ProposedTrade
+from rebal.firm_context import require_firm
+
+CENT = Decimal("0.01")
+
+
+def _json(value: Any) -> Any:
+    return asdict(value) if hasattr(value, "__dataclass_fields__") else value
+
+
+@transaction.atomic
+def account_analyze(*, account: Account, as_of: date) -> Analysis:
+    """Run the optimizer on the account's data as of `as_of` and store the analysis."""
+    firm = require_firm()
+    inputs = account_inputs(account, as_of)
+    result = analyze(inputs.snapshot, inputs.target, inputs.settings, inputs.risk,
+                     **inputs.analyze_kwargs(as_of))
+    analysis = Analysis.objects.create(
+        firm=firm, account=account, trade_date=as_of, status=str(result.status),
+        summary=result.summary, before=_json(result.before), after=_json(result.after),
+        trade_metrics=_json(result.trade_metrics),
+        relaxations=[_json(r) for r in result.relaxations],
+        notes=[*inputs.notes, *result.notes], calibration=_json(result.calibration),
+        solver=_json(result.solver))
+    ProposedTrade.objects.bulk_create([ProposedTrade(
+        firm=firm, analysis=analysis, security_id=int(trade.security), side=str(trade.side),
+        shares=trade.shares, price=trade.price, value=trade.value.quantize(CENT),
+        lots=[_json(lot) for lot in trade.lots],
+        realized_gain=trade.realized_gain.quantize(CENT),
+        estimated_tax=trade.estimated_tax.quantize(CENT),
+        cost_benefit_score=trade.cost_benefit_score,
+        reasons=[str(getattr(r, "value", r)) if not hasattr(r, "__dataclass_fields__")
+                 else _json(r) for r in trade.reasons],
+        explanation=trade.explanation) for trade in result.trades])
+    return analysis
