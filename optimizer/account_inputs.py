@@ -140,7 +140,8 @@ def account_inputs(account: Account, as_of: date) -> AccountInputs:
     target = resolve_target(account, as_of, hold_unknown_programs=False)
     notes.extend(target.errors)
     equivalents: dict[str, tuple[str, ...]] = {}
-    by_ticker = dict(Security.objects.exclude(ticker="").values_list("ticker", "pk"))
+    wanted = {t for security in target.securities for t in security.satisfied_by}
+    by_ticker = dict(Security.objects.filter(ticker__in=wanted).values_list("ticker", "pk"))
     for security in target.securities:
         if security.equivalence_set:
             members = [str(security.security_id), *(str(by_ticker[t]) for t in

@@ -10,8 +10,9 @@ from typing import Any
 from django.db import transaction
 
 from accounts.models import Account
-from optimizer.account_inputs import account_inputs
+from optimizer.account_inputs import AccountInputs, account_inputs
 from optimizer.core.analyze import analyze
+from optimizer.core.outputs import Analysis as CoreAnalysis
 from optimizer.models import Analysis, ProposedTrade
 from rebal.firm_context import require_firm
 
@@ -22,15 +23,20 @@ def _json(value: Any) -> Any:
     return asdict(value) if hasattr(value, "__dataclass_fields__") else value
 
 
-@transaction.atomic
 def account_analyze(*, account: Account, as_of: date) -> Analysis:
     """Run the optimizer on the account's data as of `as_of` and store the analysis."""
-    firm = require_firm()
     inputs = account_inputs(account, as_of)
     result = analyze(inputs.snapshot, inputs.target, inputs.settings, inputs.risk,
                      **inputs.analyze_kwargs(as_of))
+    return analysis_store(account=account, inputs=inputs, result=result)
+
+
+@transaction.atomic
+def analysis_store(*, account: Account, inputs: AccountInputs, result: CoreAnalysis) -> Analysis:
+    """Store an analysis already computed for `account` with its proposed trades."""
+    firm = require_firm()
     analysis = Analysis.objects.create(
-        firm=firm, account=account, trade_date=as_of, status=str(result.status),
+        firm=firm, account=account, trade_date=result.trade_date, status=str(result.status),
         summary=result.summary, before=_json(result.before), after=_json(result.after),
         trade_metrics=_json(result.trade_metrics),
         relaxations=[_json(r) for r in result.relaxations],

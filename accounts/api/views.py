@@ -53,8 +53,11 @@ class AccountViewSet(FirmScopedReadOnlyViewSet):
         if account.tax_entity_id is None:
             raise ValidationError({"account": "the account has no tax entity yet"})
         view = entity_tax_view(tax_entity_id=account.tax_entity_id, as_of=as_of)
+        keys = ({lot.security for lot in view.analysis.realized}
+                | {lot.security for lot in view.adjusted_lots} | set(view.windows))
         names = {str(pk): ticker or cusip for pk, ticker, cusip in
-                 Security.objects.values_list("pk", "ticker", "cusip")}
+                 Security.objects.filter(pk__in=[int(k) for k in keys if k.isdigit()])
+                 .values_list("pk", "ticker", "cusip")}
         return account, view, names
 
     @extend_schema(parameters=[OpenApiParameter("as_of", str)], responses=inline_serializer(

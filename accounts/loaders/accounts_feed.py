@@ -131,12 +131,14 @@ def _assign_advisors(prepared: list[Any], households: dict[str, int]) -> None:
     """The advisor named for an account is granted its household, if they are in the firm."""
     emails = {(v.get("advisor") or "").lower() for _, v, _ in prepared} - {""}
     users = {u.email: u for u in get_user_model().objects.filter(
-        email__in=emails, memberships__is_active=True)}
+        email__in=emails, memberships__firm=require_firm(), memberships__is_active=True)}
     pairs = {(v.get("household_code") or v["account_number"], (v.get("advisor") or "").lower())
              for _, v, _ in prepared}
+    granted = {email: set(Household.assigned_to_ids(user)) for email, user in users.items()}
     household_objects = Household.objects.in_bulk(list(households.values()))
     for code, email in sorted(pairs):
-        if email in users:
+        # Grants already held are skipped: a nightly file re-names every advisor.
+        if email in users and households[code] not in granted[email]:
             household_assign_advisor(household=household_objects[households[code]],
                                      advisor=users[email], acting_user=None)
 

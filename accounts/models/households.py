@@ -53,6 +53,10 @@ class Household(FirmOwnedModel):
     def assigned_to(cls, user: Any) -> models.Q:
         return models.Q(pk__in=_granted(user, cls, "accounts.view_household"))
 
+    @classmethod
+    def assigned_to_ids(cls, user: Any) -> list[int]:
+        return list(_granted(user, cls, "accounts.view_household").values_list("pk", flat=True))
+
 
 class Account(FirmOwnedModel):
     """A client account at a custodian."""

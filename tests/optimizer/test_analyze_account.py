@@ -58,6 +58,16 @@ def test_analyze_account_command_prints_trades_with_reasons(demo):
     text = out.getvalue()
     assert text.startswith(f"{account.account_number} ")
     assert "tracking error" in text
+    out = io.StringIO()
+    call_command("analyze_account", "--firm", demo.code, "--account", account.account_number,
+                 "--as-of", BUSINESS_DATE.isoformat(), "--save", stdout=out)
+    from optimizer.models import Analysis
+
+    with firm_context(demo):
+        stored = Analysis.objects.get(account=account)
+        trades = stored.trades.count()
+    assert f"stored as analysis {stored.pk}" in out.getvalue()
+    assert trades == text.count("\n  buy ") + text.count("\n  sell ")
 
 
 def test_a_stored_analysis_keeps_every_trade_with_its_lots_and_reasons(demo):

@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.models import Account
 from optimizer.account_inputs import account_inputs
 from optimizer.core.analyze import analyze
-from optimizer.services import account_analyze
+from optimizer.services import analysis_store
 from rebal.audit import audit_context
 from rebal.firm_context import firm_context
 from rebal.models import Firm
@@ -39,7 +39,7 @@ class Command(BaseCommand):
                              **inputs.analyze_kwargs(as_of))
             if options["save"]:
                 with audit_context(system_job="analyze_account"):
-                    stored = account_analyze(account=account, as_of=as_of)
+                    stored = analysis_store(account=account, inputs=inputs, result=result)
                 self.stdout.write(f"stored as analysis {stored.pk}")
         write = self.stdout.write
         write(f"{account.account_number} {account.name} on {as_of}: {result.status} — "
