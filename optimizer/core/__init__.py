@@ -19,6 +19,7 @@ Modules, in the order the pipeline uses them:
 - `postprocess`: shares, lots, minimum trade, cost/benefit, repair and re-check;
 - `explain`: reason codes and sentences from the objective and the binding constraints;
 - `metrics`: drift, tracking error, turnover, taxes, cash; `outputs`: what it returns;
+- `wash`: tonight's proposals in the entity's other accounts added to its wash windows;
 - `analyze`: the pipeline; `synthetic`: generated universes and accounts for tests and bench.
 """
 
@@ -54,6 +55,7 @@ from optimizer.core.outputs import (
     TradeMetrics,
 )
 from optimizer.core.relaxation import Limit, Relaxation
+from optimizer.core.wash import SiblingTrade, sibling_trades, windows_with_proposals
 
 __all__ = [
     "AccountSnapshot",
@@ -74,6 +76,7 @@ __all__ = [
     "RiskModelSlice",
     "Security",
     "Settings",
+    "SiblingTrade",
     "Side",
     "SolverReport",
     "Target",
@@ -85,4 +88,6 @@ __all__ = [
     "TradeMetrics",
     "WashWindow",
     "analyze",
+    "sibling_trades",
+    "windows_with_proposals",
 ]
