@@ -24,6 +24,16 @@ class Analysis(FirmOwnedModel):
     notes = models.JSONField(encoder=DjangoJSONEncoder, default=list)
     calibration = models.JSONField(encoder=DjangoJSONEncoder)
     solver = models.JSONField(encoder=DjangoJSONEncoder)
+    # The tax-naive shadow, for the taxes-saved report: what rebalancing to the same target
+    # with taxes ignored would have realized that day. Null when the account would not trade
+    # (nothing to compare) or the shadow could not be solved.
+    naive_short_term_gain = models.DecimalField(max_digits=20, decimal_places=2, null=True,
+                                                blank=True)  # net of losses
+    naive_long_term_gain = models.DecimalField(max_digits=20, decimal_places=2, null=True,
+                                               blank=True)  # net of losses
+    naive_estimated_tax = models.DecimalField(max_digits=20, decimal_places=2, null=True,
+                                              blank=True)
+    naive_turnover = models.FloatField(null=True, blank=True)  # (buys + sells) / 2 / value
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
