@@ -146,10 +146,20 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# No task runs longer than its hard limit, and the broker re-delivers an unacknowledged task
+# only after the visibility timeout, longer still: a slow task is never run twice by the broker.
+CELERY_TASK_TIME_LIMIT = env_int("REBAL_TASK_TIME_LIMIT_SECONDS", 3600, minimum=60)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("REBAL_BROKER_VISIBILITY_SECONDS", 2 * 3600, minimum=120)}
 CELERY_BEAT_SCHEDULE = {
     "scan-feed-inboxes": {"task": "dataops.inbox_scan_all",
                           "schedule": env_int("REBAL_INBOX_SCAN_SECONDS", 60, minimum=5)},
+    # Starts each firm's due nightly run once, and sweeps running runs (workflow.tasks).
+    "nightly-tick": {"task": "workflow.nightly_tick_all",
+                     "schedule": env_int("REBAL_NIGHTLY_TICK_SECONDS", 60, minimum=1)},
 }
+# A queued chunk of a running run that no worker holds after this long is queued again.
+REBAL_NIGHTLY_STALL_SECONDS = env_int("REBAL_NIGHTLY_STALL_SECONDS", 900, minimum=1)
 FEED_INBOX = Path(env_str("REBAL_FEED_INBOX", str(STATE_DIR / "inbox")))
 REBAL_WORKER_HEARTBEAT_SECONDS = env_int("REBAL_WORKER_HEARTBEAT_SECONDS", 10, minimum=1)
 
