@@ -1,6 +1,7 @@
 """An account's optimizer inputs from the database: its custodian lots with Rebal's wash-sale
 overlay, prices, resolved target, effective settings, the risk-model slice, its tax entity's
-rates and windows. The pure core (optimizer.core) takes it from here."""
+rates and windows (with what the entity's other accounts were proposed on the same date). The
+pure core (optimizer.core) takes it from here."""
 
 from __future__ import annotations
 
@@ -33,6 +34,8 @@ from optimizer.core.inputs import (
     WashWindow,
 )
 from optimizer.core.inputs import Security as CoreSecurity
+from optimizer.core.wash import windows_with_proposals
+from optimizer.selectors import entity_proposals
 
 DEFAULT_SPECIFIC_VARIANCE = 0.04  # a security the model and its proxies miss: a typical stock's
 
@@ -183,6 +186,9 @@ def account_inputs(account: Account, as_of: date) -> AccountInputs:
                    loss_sale_blocked_until=w.loss_sale_blocked_until)
         for key, w in (view.windows.items() if view else ())
         if w.buy_blocked_until or w.loss_sale_blocked_until)
+    siblings, wash_keys = entity_proposals(account, as_of)
+    if siblings:
+        windows = windows_with_proposals(windows, siblings, wash_keys, as_of)
     return AccountInputs(
         snapshot=snapshot,
         target=Target(weights=weights, equivalence_sets=tuple(

@@ -1,8 +1,10 @@
-"""Writes of the optimizer room: analyze an account and store what was proposed."""
+"""Writes of the optimizer room: analyze an account and store what was proposed; a what-if that
+analyzes it under settings not yet saved."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -10,6 +12,7 @@ from typing import Any
 from django.db import transaction
 
 from accounts.models import Account
+from accounts.services.settings import account_settings_update
 from optimizer.account_inputs import AccountInputs, account_inputs
 from optimizer.core.analyze import analyze
 from optimizer.core.outputs import Analysis as CoreAnalysis
@@ -53,3 +56,32 @@ def analysis_store(*, account: Account, inputs: AccountInputs, result: CoreAnaly
                  else _json(r) for r in trade.reasons],
         explanation=trade.explanation) for trade in result.trades])
     return analysis
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """The analysis an account would get under settings changes that are not saved."""
+
+    inputs: AccountInputs
+    result: CoreAnalysis
+
+
+def account_what_if(*, account: Account, as_of: date, changes: Mapping[str, Any],
+                    clear: Iterable[str] = (), acting_user: Any) -> WhatIf:
+    """Analyze `account` as if its settings were changed, without saving anything.
+
+    The change goes through the same service as saving it (so it is refused for the same
+    reasons, customization limits included) inside a savepoint that is always rolled back:
+    the settings, the target they resolve to and their history are left as they were.
+    """
+    with transaction.atomic():
+        savepoint = transaction.savepoint()
+        try:
+            account_settings_update(account=account, changes=changes, clear=clear,
+                                    reason="what-if (not saved)", acting_user=acting_user)
+            inputs = account_inputs(account, as_of)
+            result = analyze(inputs.snapshot, inputs.target, inputs.settings, inputs.risk,
+                             **inputs.analyze_kwargs(as_of))
+        finally:
+            transaction.savepoint_rollback(savepoint)
+    return WhatIf(inputs=inputs, result=result)

@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("accounts.api.holds")),
     path("", include("dataops.api.urls")),
     path("", include("models_hub.api.urls")),
+    path("", include("optimizer.api.urls")),
 ]
 
 urlpatterns = [

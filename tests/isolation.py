@@ -120,6 +120,12 @@ ROUTES: dict[str, Any] = {
     "api:account-hold-detail": ApiObject(lambda a: a.data.hold),
     "api:account-hold-clear": ApiObject(lambda a: a.data.hold, methods=("post",),
                                         extra={"reason": "attack"}),
+    # Analyses (optimizer.api): the latest analysis, its history, a what-if.
+    "api:account-analysis-detail": ApiObject(lambda a: a.personas.account, methods=("get",)),
+    "api:account-analysis-history": ApiObject(lambda a: a.personas.account, methods=("get",)),
+    "api:account-analysis-what-if": ApiObject(
+        lambda a: a.personas.account, methods=("post",),
+        extra={"changes": {"tracking": "loose"}}),
     # Settings (accounts.api.settings): effective settings, layers, targets, history.
     "api:setting-definitions": Public("the settings catalog: labels and help, no firm data"),
     "api:account-settings-detail": ApiObject(
