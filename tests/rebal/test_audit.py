@@ -61,6 +61,7 @@ from rebal.audit import (
 from rebal.firm_context import firm_context
 from rebal.models import APIToken, Firm, Membership, User
 from rebal.services import api_token_create
+from workflow.models import NightlyPolicy
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +72,7 @@ AUDITED_MODELS = [Firm, User, Membership, APIToken, Household, Account, TaxEntit
                   Program, ProgramProduct, ApprovedAlternative, EquivalenceSet, EquivalenceMember,
                   CustomizationLimit, ModelChange, FeeSchedule, FeeTier, ModelSubscription,
                   FirmSettings, HouseholdSettings, AccountSettings, TaxEntitySettings,
-                  CommissionSchedule]
+                  CommissionSchedule, NightlyPolicy]
 
 
 def _security(name="Audit Security"):
@@ -103,7 +104,8 @@ def _new_value(field):
     return {"roles": lambda: ["ipc"], "max_bad_row_fraction": lambda: Decimal("0.1000"),
             "weight": lambda: Decimal("0.5"), "annual_bps": lambda: Decimal("12.5"),
             "product": lambda: _product("AUD-OTHER"),
-            "security": lambda: _security("Other Security")}.get(field, lambda: "Changed")()
+            "security": lambda: _security("Other Security"),
+            "start_time": lambda: dt.time(7, 15)}.get(field, lambda: "Changed")()
 
 
 def _feed_file():
@@ -187,6 +189,7 @@ def _make(model, persona):
         TaxEntitySettings: (lambda: TaxEntitySettings(
             tax_entity=TaxEntity.objects.create(code="TE-S")), "values"),
         CommissionSchedule: (lambda: CommissionSchedule(code="B", name="B"), "name"),
+        NightlyPolicy: (lambda: NightlyPolicy(), "start_time"),
     }[model]
 
 
