@@ -12,6 +12,7 @@ NAVIGATION = [
     ("Accounts", "account-list", "account.view"),
     ("Feeds", "feed-list", "feed.view"),
     ("Data exceptions", "data-exceptions", "feed.view"),
+    ("Nightly runs", "run-list", "run.view"),
     ("People", "member-list", "membership.view"),
     ("API tokens", "token-list", "token.view"),
 ]
@@ -22,6 +23,7 @@ SECTION_OF = {
     "account-detail": "account-list",
     "feed-detail": "feed-list",
     "feed-monitor": "feed-list",
+    "run-detail": "run-list",
     "unknown-security-list": "data-exceptions",
     "unknown-security-add": "data-exceptions",
     "unknown-security-map": "data-exceptions",

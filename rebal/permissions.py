@@ -37,6 +37,7 @@ ROLE_MATRIX: dict[str, dict[str, ScopeName]] = {
     "billing.view": {IPC: ALL, CMP: ALL, MGT: ALL},
     "billing.manage": {},
     "run.view": {OVL: ALL, CMP: ALL, MGT: ALL, DAT: ALL},
+    "run.rerun_failed": {OVL: ALL},
     "batch.review": {OVL: ALL, CMP: ALL},
     "batch.approve": {OVL: ALL},
     "batch.release": {OVL: ALL},

@@ -31,5 +31,7 @@ urlpatterns = [
     path("data/", include("dataops.urls")),
     path("data/", include("accounts.urls_data")),
     path("operations/feeds/", include("dataops.urls_operations")),
+    path("runs/", include("workflow.urls")),
+    path("operations/runs/", include("workflow.urls_operations")),
     path("api/v1/", include((api_v1, "api"))),
 ]

@@ -60,6 +60,10 @@ class ApiObject:
 ROUTES: dict[str, Any] = {
     "home": PageList(lambda a: [a.alert.subject]),
     "operations-feeds": OperatorOnly("file-transfer monitoring of every firm"),
+    "operations-runs": OperatorOnly("nightly-run monitoring of every firm"),
+    "run-list": PageList(lambda a: [_run_url(a)]),
+    "run-detail": PageObject(lambda a: a.run),
+    "run-rerun-failed": PageObject(lambda a: a.run, methods=("post",)),
     "healthz": Public("process liveness only"),
     "readyz": Public("dependency status only"),
     "login": Public("sign-in form"),
@@ -218,6 +222,13 @@ def _feed_url(a: Any) -> str:
     from django.urls import reverse
 
     return reverse("feed-detail", kwargs={"pk": a.data.feed_file.pk})
+
+
+def _run_url(a: Any) -> str:
+    """A run's page address: unique to the run, so it marks firm A's run on any page."""
+    from django.urls import reverse
+
+    return reverse("run-detail", kwargs={"pk": a.run.pk})
 
 
 def all_route_names() -> set[str]:

@@ -27,6 +27,8 @@ from tests.isolation import (
     all_route_names,
 )
 from tests.models_hub.factories import HubRows, hub_rows
+from tests.workflow.factories import nightly_run_row
+from workflow.models import NightlyRun
 
 pytestmark = pytest.mark.django_db
 
@@ -41,6 +43,7 @@ class FirmData:
     data: FirmDataRows
     custom_field: CustomField
     hub: HubRows
+    run: NightlyRun
 
 
 def firm_data(personas) -> FirmData:
@@ -58,7 +61,7 @@ def firm_data(personas) -> FirmData:
         with audit_context(system_job="tests"):
             custom_field = CustomField.objects.create(name=f"{personas.firm.code.lower()}_tier")
     return FirmData(personas, alert, token, membership, issued.value, firm_data_rows(personas),
-                    custom_field, hub_rows(personas))
+                    custom_field, hub_rows(personas), nightly_run_row(personas))
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ provider.manage           . a . . . . a
 billing.view              . a . a a . a
 billing.manage            . . . . . . a
 run.view                  . . a a a a a
+run.rerun_failed          . . a . . . a
 batch.review              . . a a . . a
 batch.approve             . . a . . . a
 batch.release             . . a . . . a

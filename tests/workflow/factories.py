@@ -26,3 +26,25 @@ def nightly_firm(code: str, folder: Path):
     call_command("load_feeds", "--firm", firm.code, str(folder), stdout=io.StringIO())
     model_book_ensure(firm=firm)
     return firm, users
+
+
+def nightly_run_row(personas):
+    """A finished run of the persona's firm with one failed account (for page and isolation
+    tests; no analysis is run)."""
+    from django.utils import timezone
+
+    from rebal.firm_context import firm_context
+    from workflow.models import NightlyRun, RunAccount, RunStage
+    from workflow.models.nightly import STAGE_ORDER
+
+    with firm_context(personas.firm):
+        run = NightlyRun.objects.create(business_date=BUSINESS_DATE, trigger="tests",
+                                        status=NightlyRun.Status.SUCCEEDED_WITH_FAILURES,
+                                        finished_at=timezone.now())
+        RunStage.objects.bulk_create([
+            RunStage(firm=personas.firm, run=run, stage=stage, position=position,
+                     status=RunStage.Status.SUCCEEDED, counts={"accounts": 2})
+            for position, stage in enumerate(STAGE_ORDER, start=1)])
+        RunAccount.objects.create(run=run, account=personas.account, status="failed",
+                                  reason=f"{personas.firm.code} solver gave up")
+    return run

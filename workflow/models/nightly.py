@@ -111,6 +111,22 @@ class RunStage(FirmOwnedModel):
             return (self.finished_at - self.started_at).total_seconds()
         return None
 
+    @property
+    def count_items(self) -> list[tuple[str, str]]:
+        """The counts as (label, value) pairs; lists are shown by their length, or their items
+        when they are names."""
+        items = []
+        for key, value in self.counts.items():
+            if isinstance(value, dict):
+                continue
+            if isinstance(value, list):
+                value = ", ".join(map(str, value)) if all(
+                    isinstance(v, str) for v in value) else len(value)
+                if value in ("", 0):
+                    continue
+            items.append((key.replace("_", " "), str(value)))
+        return items
+
 
 class RunChunk(FirmOwnedModel):
     """Accounts analyzed by one task; households linked through a tax entity share a chunk.
