@@ -9,6 +9,7 @@ lots without editing them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -44,11 +45,15 @@ class EntityTaxView:
     problems: dict[str, str]  # account number -> why its history could not be replayed
 
 
-def _lot(lot: TaxLot, number: str) -> Lot:
-    return Lot(account=number, lot_id=lot.lot_id, security=str(lot.security_id),
-               quantity=lot.quantity, cost_basis=lot.cost_basis,
-               acquired_date=lot.acquired_date, holding_period_start=lot.holding_period_start,
-               wash_sale_adjustment=lot.wash_sale_adjustment)
+def _lots(lot_sets: Iterable[LotSet], numbers: Mapping[int, str]) -> list[Lot]:
+    """The engine's lots of those snapshots (read as rows: no model instances to build)."""
+    return [Lot(account=numbers[account_id], lot_id=lot_id, security=str(security_id),
+                quantity=quantity, cost_basis=cost_basis, acquired_date=acquired,
+                holding_period_start=holding_from, wash_sale_adjustment=adjustment)
+            for account_id, lot_id, security_id, quantity, cost_basis, acquired, holding_from,
+            adjustment in TaxLot.objects.filter(lot_set__in=list(lot_sets)).values_list(
+                "account_id", "lot_id", "security_id", "quantity", "cost_basis",
+                "acquired_date", "holding_period_start", "wash_sale_adjustment")]
 
 
 def _base_lot_sets(account_ids: list[int], start: date, as_of: date) -> dict[int, LotSet]:
@@ -76,19 +81,19 @@ def entity_tax_view(*, tax_entity_id: int, as_of: date,
                 for a in accounts}
     start = as_of - timedelta(days=window_days)
     base = _base_lot_sets(list(numbers), start, as_of)
-    base_lots = [
-        _lot(lot, numbers[lot.account_id])
-        for lot in TaxLot.objects.filter(lot_set__in=list(base.values()))]
+    base_lots = _lots(base.values(), numbers)
     since = min([start, *(lot_set.business_date for lot_set in base.values())])
-    rows = Transaction.objects.filter(account_id__in=list(numbers), trade_date__gte=since,
-                                      trade_date__lte=as_of).order_by("trade_date", "pk")
+    rows = (Transaction.objects.filter(account_id__in=list(numbers), trade_date__gte=since,
+                                       trade_date__lte=as_of).order_by("trade_date", "pk")
+            .values_list("transaction_id", "account_id", "trade_date", "type", "security_id",
+                         "quantity", "amount", "price", "lot_id", "cancels"))
     transactions = [EngineTransaction(
-        transaction_id=t.transaction_id, account=numbers[t.account_id],
-        trade_date=t.trade_date, type=TransactionType(t.type),
-        security=str(t.security_id) if t.security_id else None, quantity=t.quantity,
-        amount=t.amount, price=t.price, lot_id=t.lot_id, cancels=t.cancels)
-        for t in rows
-        if t.account_id not in base or t.trade_date > base[t.account_id].business_date]
+        transaction_id=transaction_id, account=numbers[account_id], trade_date=trade_date,
+        type=TransactionType(kind), security=str(security_id) if security_id else None,
+        quantity=quantity, amount=amount, price=price, lot_id=lot_id, cancels=cancels)
+        for (transaction_id, account_id, trade_date, kind, security_id, quantity, amount, price,
+             lot_id, cancels) in rows
+        if account_id not in base or trade_date > base[account_id].business_date]
     problems: dict[str, str] = {}
     try:
         realization = realize(lots=base_lots, transactions=transactions)
@@ -103,8 +108,7 @@ def entity_tax_view(*, tax_entity_id: int, as_of: date,
                                 transactions=transactions, realized=realization.realized,
                                 identical_groups=groups, as_of=as_of)
     current = current_lot_sets(list(numbers), as_of)
-    current_lots = [_lot(lot, numbers[lot.account_id])
-                    for lot in TaxLot.objects.filter(lot_set__in=list(current.values()))]
+    current_lots = _lots(current.values(), numbers)
     adjusted = apply_overlay(lots=current_lots, overlays=analysis.overlays)
     return EntityTaxView(as_of=as_of, start=start, realization=realization, analysis=analysis,
                          windows=windows, adjusted_lots=adjusted, problems=problems)

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from accounts.models import Account
-from accounts.selectors import holdings
+from accounts.selectors import current_cash, holdings
 from accounts.settings_resolution import effective_settings
 from accounts.targets import resolve_target
 from accounts.tax.holding_period import long_term_from
@@ -123,7 +123,8 @@ def _core_security(security: Security, key: str, price: Decimal) -> CoreSecurity
 
 def account_inputs(account: Account, as_of: date) -> AccountInputs:
     notes: list[str] = []
-    held = holdings(account.pk, as_of)
+    balance = current_cash([account.pk], as_of).get(account.pk)
+    cash = balance.cash if balance is not None else Decimal(0)
     view = (entity_tax_view(tax_entity_id=account.tax_entity_id, as_of=as_of)
             if account.tax_entity_id else None)
     adjusted = {(lot.lot_id, lot.part): lot for lot in (view.adjusted_lots if view else ())
@@ -139,8 +140,9 @@ def account_inputs(account: Account, as_of: date) -> AccountInputs:
         lots = [Lot(lot_id=lot.lot_id, security=str(lot.security_id), quantity=lot.quantity,
                     cost_basis=lot.cost_basis, acquired=lot.acquired_date,
                     long_term_from=long_term_from(lot.acquired_date, lot.holding_period_start))
-                for lot in held.lots]
-    target = resolve_target(account, as_of, hold_unknown_programs=False)
+                for lot in holdings(account.pk, as_of).lots]
+    values = effective_settings(account)
+    target = resolve_target(account, as_of, settings=values, hold_unknown_programs=False)
     notes.extend(target.errors)
     equivalents: dict[str, tuple[str, ...]] = {}
     wanted = {t for security in target.securities for t in security.satisfied_by}
@@ -168,11 +170,10 @@ def account_inputs(account: Account, as_of: date) -> AccountInputs:
     lots = [lot for lot in lots if lot.security in securities]
     weights = {str(k): float(w) for k, w in target.weights.items() if str(k) in securities}
     snapshot = AccountSnapshot(account=account.account_number,
-                               tax_status=TaxStatus(account.tax_status), cash=held.cash,
+                               tax_status=TaxStatus(account.tax_status), cash=cash,
                                lots=tuple(lots))
-    value = held.cash + sum((lot.quantity * securities[lot.security].price for lot in lots),
+    value = cash + sum((lot.quantity * securities[lot.security].price for lot in lots),
                             Decimal(0))
-    values = effective_settings(account)
     risk, risk_notes = _risk(as_of, keys)
     notes.extend(risk_notes)
     rate = Decimal(0) if values["net_investment_income_tax"] is False else Decimal("3.8")
@@ -194,5 +195,5 @@ def account_inputs(account: Account, as_of: date) -> AccountInputs:
         target=Target(weights=weights, equivalence_sets=tuple(
             EquivalenceSet(name=name, members=tuple(m for m in members if m in securities))
             for name, members in equivalents.items())),
-        settings=_settings(values, held.cash, value), risk=risk, securities=securities,
+        settings=_settings(values, cash, value), risk=risk, securities=securities,
         costs=Costs(), tax_rates=tax_rates, wash_windows=windows, notes=tuple(notes))
