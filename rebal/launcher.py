@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 STATE = Path(os.environ.get("REBAL_STATE_DIR", ROOT / ".rebal"))
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
+ROOMS = ("rebal", "dataops", "models_hub", "accounts", "optimizer", "workflow", "reports", "demo")
 DEBIAN_TEST_PACKAGES = {"chromium": "chromium", "pdftoppm": "poppler-utils"}
 
 
@@ -182,6 +183,9 @@ def lint_steps() -> list[tuple[str, list[str], dict[str, str]]]:
         ("check --deploy (production)",
          [PYTHON, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], production),
         ("mypy", [str(BIN / "mypy"), "rebal", *service_modules()], {}),
+        ("bandit (medium severity and above)",
+         [str(BIN / "bandit"), "-q", "-r", *ROOMS, "--severity-level", "medium",
+          "--exclude", ",".join(f"./{room}/migrations" for room in ROOMS)], {}),
     ]
 
 

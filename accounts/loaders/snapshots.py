@@ -11,6 +11,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db import connection
+from psycopg2 import sql
 
 from accounts.loaders.common import (
     account_ids_by_number,
@@ -34,8 +35,9 @@ def _current_file(feed: str, batch: FeedBatch) -> FeedFile | None:
             .exclude(pk=batch.feed_file.pk).order_by("-seq", "-pk").first())
 
 
-LOT_COLUMNS = ("firm_id, lot_set_id, account_id, security_id, lot_id, quantity, cost_basis, "
-               "acquired_date, holding_period_start, wash_sale_adjustment")
+LOT_COLUMNS = sql.SQL(", ").join(map(sql.Identifier, (
+    "firm_id", "lot_set_id", "account_id", "security_id", "lot_id", "quantity", "cost_basis",
+    "acquired_date", "holding_period_start", "wash_sale_adjustment")))
 
 
 def _copy_lots(buffer: io.StringIO) -> None:
@@ -50,9 +52,10 @@ def _copy_lots(buffer: io.StringIO) -> None:
             "cost_basis numeric, acquired_date date, holding_period_start date, "
             "wash_sale_adjustment numeric) ON COMMIT DROP")
         cursor.cursor.copy_expert(
-            f"COPY taxlot_stage ({LOT_COLUMNS}) FROM STDIN WITH (FORMAT csv)", buffer)
-        cursor.execute(f"INSERT INTO accounts_taxlot ({LOT_COLUMNS}) "  # noqa: S608 - constants
-                       f"SELECT {LOT_COLUMNS} FROM taxlot_stage")
+            sql.SQL("COPY taxlot_stage ({}) FROM STDIN WITH (FORMAT csv)").format(LOT_COLUMNS),
+            buffer)
+        cursor.execute(sql.SQL("INSERT INTO accounts_taxlot ({columns}) "
+                               "SELECT {columns} FROM taxlot_stage").format(columns=LOT_COLUMNS))
         cursor.execute("DROP TABLE taxlot_stage")
 
 
