@@ -11,9 +11,9 @@ from rebal.audit import audit_context
 from rebal.firm_context import firm_context
 from rebal.models import User
 from rebal.services import membership_grant, user_ensure
-from workflow.models import RunAccount, RunChunk, RunStage
 from tests.html_text import texts
 from tests.workflow.factories import nightly_run_row
+from workflow.models import RunAccount, RunChunk, RunStage
 
 pytestmark = pytest.mark.django_db
 
