@@ -139,6 +139,12 @@ def demo(args: argparse.Namespace) -> int:
              "--workers", "2", "--access-logfile", "-"], env=app_env, cwd=ROOT))
         log(f"serving http://127.0.0.1:{args.port}/ after {time.monotonic() - started:.0f} s "
             "(Ctrl-C stops everything)")
+        # The nightly cycle for the demo book, through the worker; its pages show the result.
+        log(f"nightly cycle: run_nightly --firm DEMO --date {business_date} --wait")
+        if subprocess.run([PYTHON, str(ROOT / "manage.py"), "run_nightly", "--firm", "DEMO",
+                           "--date", business_date.isoformat(), "--wait"],
+                          env=app_env, cwd=ROOT).returncode:
+            log("the nightly run did not succeed (see above); the site stays up")
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         try:
             while all(child.poll() is None for child in children):
