@@ -1,3 +1,4 @@
+from accounts.models.corporate_actions import CorporateActionExpectation
 from accounts.models.holdings import CashBalance, LotSet, TaxLot, Transaction
 from accounts.models.holds import AccountHold, ReconciliationBreak
 from accounts.models.households import Account, CustomField, Household, TaxEntity
@@ -11,6 +12,7 @@ from accounts.models.settings import (
 
 __all__ = [
     "Account", "AccountHold", "AccountSettings", "CashBalance", "CommissionSchedule",
+    "CorporateActionExpectation",
     "CustomField", "FirmSettings", "Household", "HouseholdSettings", "LotSet",
     "ReconciliationBreak", "TaxEntity", "TaxEntitySettings", "TaxLot", "Transaction",
 ]

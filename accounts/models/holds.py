@@ -54,6 +54,11 @@ class ReconciliationBreak(FirmOwnedModel):
         MISSING_FROM_ACCOUNTS_FILE = "missing_from_accounts_file"
         LOTS_IN_CLOSED_ACCOUNT = "lots_in_closed_account"
         NEGATIVE_CASH = "negative_cash"
+        # The custodian's lots after a corporate action differ from the expected lots.
+        CORPORATE_ACTION = "corporate_action"
+        # Feeds disagree about an action: holdings split but prices not (or the reverse), old
+        # and new securities both held after a merger, a model naming a retired security.
+        CORPORATE_ACTION_DESYNC = "corporate_action_desync"
 
     account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT,
                                 related_name="breaks")

@@ -3,8 +3,9 @@
 Quantities are compared per security: previous lots + buys and reinvestments + transfers in −
 sells − transfers out, for trades after the previous snapshot's date up to the new one's. A
 difference is a break with both figures, for the data manager, and holds the account.
-Corporate actions between the two dates are the corporate-actions issue's to explain; until then
-they show as breaks.
+Securities a corporate action changed between the two dates are left to the corporate-action
+check, which compares them with the lots the action should have produced
+(accounts.services.corporate_actions).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from django.db.models import Sum
 
 from accounts.models import AccountHold, LotSet, ReconciliationBreak, TaxLot, Transaction
+from accounts.services.corporate_actions import securities_in_corporate_actions
 from accounts.services.holds import holds_clear, holds_place
 from dataops.models import Security
 from rebal.audit import audit_context
@@ -88,7 +90,11 @@ def _reconcile_one_date(lot_sets: list[LotSet]) -> int:
                                               transaction.security_id,
                                               abs(transaction.quantity or Decimal(0))))
     breaks = []
+    in_actions: dict[tuple[Any, Any], set[int]] = {}
     for lot_set, before in pairs:
+        span = (before.business_date, lot_set.business_date)
+        if span not in in_actions:
+            in_actions[span] = securities_in_corporate_actions(*span)
         expected = dict(quantities.get(before.pk, {}))
         for trade_date, kind, security_id, quantity in moves[lot_set.account_id]:
             if before.business_date < trade_date <= lot_set.business_date:
@@ -99,7 +105,8 @@ def _reconcile_one_date(lot_sets: list[LotSet]) -> int:
             (security_id, expected.get(security_id, Decimal(0)), actual.get(security_id,
                                                                             Decimal(0)))
             for security_id in set(expected) | set(actual)
-            if expected.get(security_id, Decimal(0)) != actual.get(security_id, Decimal(0)))
+            if security_id not in in_actions[span]
+            and expected.get(security_id, Decimal(0)) != actual.get(security_id, Decimal(0)))
         if differences:
             names = dict(Security.objects.filter(pk__in=[d[0] for d in differences])
                          .values_list("pk", "ticker"))

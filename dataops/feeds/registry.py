@@ -50,3 +50,19 @@ def on_feed_due(hook: Callable[..., None]) -> None:
 
 def feed_due_hooks() -> list[Callable[..., None]]:
     return list(_due_hooks)
+
+
+# Hooks called with (feed_file) after a file of one of their feeds has loaded (with or without
+# bad rows): corporate actions are applied and checked again when actions, prices or lots arrive.
+_loaded_hooks: dict[str, list[Callable[..., None]]] = {}
+
+
+def on_feed_loaded(feeds: list[str], hook: Callable[..., None]) -> None:
+    for feed in feeds:
+        hooks = _loaded_hooks.setdefault(feed, [])
+        if hook not in hooks:
+            hooks.append(hook)
+
+
+def feed_loaded_hooks(feed: str) -> list[Callable[..., None]]:
+    return list(_loaded_hooks.get(feed, []))

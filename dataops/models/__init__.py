@@ -1,4 +1,4 @@
-from dataops.models.corporate_actions import CorporateAction
+from dataops.models.corporate_actions import CorporateAction, CorporateActionApplication
 from dataops.models.feeds import FeedFile, FeedPolicy, FeedSchedule, QuarantinedRow
 from dataops.models.market import Price, RiskCovariance, RiskExposure, RiskSpecific
 from dataops.models.reference import (
@@ -11,7 +11,8 @@ from dataops.models.reference import (
 from dataops.models.restrictions import RestrictionEntry, RestrictionList
 
 __all__ = [
-    "AssetClass", "CorporateAction", "FeedFile", "FeedPolicy", "FeedSchedule", "IdenticalGroup",
+    "AssetClass", "CorporateAction", "CorporateActionApplication", "FeedFile", "FeedPolicy",
+    "FeedSchedule", "IdenticalGroup",
     "Price", "QuarantinedRow", "RestrictionEntry", "RestrictionList", "RiskCovariance",
     "RiskExposure", "RiskSpecific", "Security", "SecurityIdentifier", "UnknownSecurity",
 ]

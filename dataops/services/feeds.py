@@ -22,7 +22,7 @@ from django.utils import timezone
 from dataops.feeds.batch import BadRow, FeedBatch
 from dataops.feeds.naming import FeedRejected, parse_feed_filename
 from dataops.feeds.reading import collector_paused, read_feed
-from dataops.feeds.registry import loader_for
+from dataops.feeds.registry import feed_loaded_hooks, loader_for
 from dataops.feeds.schemas import ParsedRow, check_header, parse_row, validate_file
 from dataops.models import FeedFile, FeedPolicy, QuarantinedRow
 from rebal.audit import audit_context
@@ -166,6 +166,12 @@ def _load(feed_file: FeedFile, data: bytes) -> None:
                         else FeedFile.Status.LOADED)
     feed_file.finished_at = timezone.now()
     feed_file.save()
+    for hook in feed_loaded_hooks(name.feed):
+        try:
+            with transaction.atomic():
+                hook(feed_file=feed_file)
+        except Exception:  # the file is loaded; the nightly cycle runs the step again
+            logger.exception("after loading %s, %s failed", feed_file.name, hook.__name__)
 
 
 class _TooManyBadRows(Exception):

@@ -1,0 +1,146 @@
+"""Applying corporate actions to the firm's data, once each, and checking the feeds agree.
+
+`corporate_actions_apply_due` is the nightly cycle's step (DESIGN.md §2): inside the firm's
+context it reverses every applied action that was since corrected or cancelled, applies every
+received action whose effective date has come (each room through its registered handler, all
+or nothing per action), and runs the rooms' integrity checks, which hold the accounts whose
+data disagree and release them once it agrees. Running it twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from dataops.corporate_actions.registry import CorporateActionProblem, corporate_action_handlers
+from dataops.models import CorporateAction, CorporateActionApplication
+from rebal.audit import audit_context
+from rebal.firm_context import require_firm
+
+JOB = "corporate_actions"
+Status = CorporateAction.Status
+
+# The fields an application used (the security found for the holders among them).
+TERMS = ["new_security_id", "type", "effective_date", "pay_date", "tax_treatment", "old_cusip",
+         "old_ticker", "new_cusip", "new_ticker", "new_name", "ratio_from", "ratio_to",
+         "cash_per_share", "basis_allocation_pct", "cash_in_lieu", "cash_in_lieu_price"]
+
+
+@dataclass(frozen=True)
+class CorporateActionsResult:
+    """What one run did: actions applied and reversed by it, actions not yet effective,
+    accounts its checks hold (failing now, new or not) and released, and problems to show."""
+
+    applied: int
+    waiting: int
+    reversed: int
+    accounts_held: int
+    accounts_released: int
+    problems: tuple[str, ...]
+
+
+def terms_of(action: CorporateAction) -> dict[str, Any]:
+    """The action's defining fields as JSON-ready text (what an application used)."""
+    return {name: "" if (value := getattr(action, name)) is None else str(value)
+            for name in TERMS}
+
+
+def describe(action: CorporateAction) -> str:
+    return f"{action.action_id} ({action.get_type_display()}, effective {action.effective_date})"
+
+
+def _reverse(action: CorporateAction, reason: str) -> bool:
+    application = action.applications.filter(reversed_at__isnull=True).first()
+    if application is None:
+        return False
+    for handler in reversed(corporate_action_handlers()):
+        handler.reverse(action, application.effects.get(handler.name, {}))
+    application.reversed_at = timezone.now()
+    application.reversed_reason = reason
+    application.save(update_fields=["reversed_at", "reversed_reason"])
+    return True
+
+
+def _reverse_changed() -> int:
+    count = 0
+    for action in CorporateAction.objects.filter(status__in=[Status.CORRECTED, Status.CANCELLED]):
+        corrected = action.status == Status.CORRECTED
+        if _reverse(action, "corrected: applied again with the new terms" if corrected
+                    else "cancelled"):
+            count += 1
+        if corrected:
+            action.status = Status.RECEIVED
+            action.save()
+    return count
+
+
+def _apply(action: CorporateAction, as_of: date) -> str:
+    """Apply one action through every handler, all or nothing; returns a problem or ''.
+
+    The application row comes first so that handlers can attach what they compute to it
+    (`standing_application`); what each changed is recorded on it for a later reversal.
+    """
+    try:
+        with transaction.atomic():
+            application = CorporateActionApplication.objects.create(
+                firm=require_firm(), action=action, as_of=as_of, terms=terms_of(action))
+            application.effects = {handler.name: handler.apply(action, as_of)
+                                   for handler in corporate_action_handlers()}
+            application.terms = terms_of(action)  # with the new security a handler found
+            application.save(update_fields=["effects", "terms"])
+            action.status = Status.APPLIED
+            action.problem = ""
+            action.save()
+    except CorporateActionProblem as problem:
+        action.refresh_from_db()
+        if action.problem != str(problem):  # recorded once, not on every run
+            action.problem = str(problem)
+            action.save()
+        return f"{describe(action)} was not applied: {problem}"
+    return ""
+
+
+def standing_application(action: CorporateAction) -> CorporateActionApplication:
+    """The application of `action` in force (the one being made, inside a handler)."""
+    return action.applications.get(reversed_at__isnull=True)
+
+
+def corporate_actions_apply_due(*, as_of: date) -> CorporateActionsResult:
+    """Apply what is due by `as_of` in the firm in context, then run the integrity checks."""
+    require_firm()
+    problems: list[str] = []
+    applied = 0
+    with transaction.atomic(), audit_context(system_job=JOB,
+                                             reason=f"corporate actions due by {as_of}"):
+        reversed_count = _reverse_changed()
+        for action in CorporateAction.objects.filter(status=Status.RECEIVED,
+                                                     effective_date__lte=as_of):
+            problem = _apply(action, as_of)
+            if problem:
+                problems.append(problem)
+            else:
+                applied += 1
+        waiting = CorporateAction.objects.filter(status=Status.RECEIVED,
+                                                 effective_date__gt=as_of).count()
+        held: set[int] = set()
+        released: set[int] = set()
+        for handler in corporate_action_handlers():
+            if handler.check is not None:
+                outcome = handler.check(as_of)
+                held |= outcome.held
+                released |= outcome.released
+                problems.extend(outcome.problems)
+    return CorporateActionsResult(applied=applied, waiting=waiting, reversed=reversed_count,
+                                  accounts_held=len(held), accounts_released=len(released - held),
+                                  problems=tuple(problems))
+
+
+def corporate_actions_after_load(*, feed_file: Any) -> None:
+    """Feed hook: actions, prices or lots arrived; apply what is due by the file's date and
+    check the feeds again (a corrected price file releases the holds it caused)."""
+    if feed_file.business_date is not None:
+        corporate_actions_apply_due(as_of=feed_file.business_date)

@@ -1,0 +1,220 @@
+"""Applying corporate actions to the firm's data, once, through the feeds; the custodian checked.
+
+The firm of tests/feed_files.py: on 2026-11-24 A-1 holds 100 AAPL (basis 15,000.00) and 50
+MSFT, A-2 holds 200 XOM, B-1 holds 10 AAPL (basis 1,700.00). AAPL closes at 231.40.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import AccountHold, CorporateActionExpectation, ReconciliationBreak
+from accounts.selectors import holdings
+from dataops.models import CorporateAction, CorporateActionApplication, FeedPolicy, Security
+from dataops.services.corporate_actions import corporate_actions_apply_due
+from rebal.audit import audit_context
+from rebal.firm_context import firm_context
+from tests import feed_files as ff
+
+pytestmark = pytest.mark.django_db
+ACTION_HEADER = ["action_id", "type", "effective_date", "pay_date", "old_cusip", "old_ticker",
+                 "new_cusip", "new_ticker", "new_name", "ratio_from", "ratio_to",
+                 "cash_per_share", "basis_allocation_pct", "cash_in_lieu", "cash_in_lieu_price",
+                 "tax_treatment", "description"]
+# Unchanged lots of the accounts and securities a test's action does not touch.
+OTHER_LOTS = [["A-1", ff.MSFT, "", "L2", "50", "9000.50", "2022-06-01", "", ""],
+              ["A-2", "", "XOM", "L1", "200", "18000.00", "2021-11-11", "", "120.00"]]
+
+
+def load(firm, *paths) -> str:
+    out = io.StringIO()
+    call_command("load_feeds", "--firm", firm.code, *map(str, paths), stdout=out)
+    return out.getvalue()
+
+
+def action_row(**values) -> list[object]:
+    return [values.get(column, "") for column in ACTION_HEADER]
+
+
+@pytest.fixture
+def firm(alice_firm, tmp_path):
+    with firm_context(alice_firm.firm), audit_context(system_job="tests"):
+        FeedPolicy.objects.create(max_bad_row_fraction=Decimal("0.5"))
+    for name, data in [("securities_20261124.csv", ff.securities()),
+                       ("prices_20261124.csv", ff.prices("2026-11-24")),
+                       ("accounts_20261124.csv", ff.accounts()),
+                       ("tax_lots_20261124.csv", ff.tax_lots()),
+                       ("cash_20261124.csv", ff.cash())]:
+        ff.write(tmp_path, name, data)
+    load(alice_firm.firm, tmp_path)
+    return alice_firm.firm
+
+
+def split_file(tmp_path, name="corporate_actions_20261124.csv", ratio_to="4", pay_date=""):
+    return ff.write(tmp_path, name, ff.csv_bytes(ACTION_HEADER, [action_row(
+        action_id="CA-AAPL", type="split", effective_date="2026-11-25", pay_date=pay_date,
+        old_cusip=ff.AAPL, ratio_from="1", ratio_to=ratio_to, description="4-for-1")]))
+
+
+def day_files(tmp_path, day: str, *, a1_aapl: str, b1_aapl: str, aapl_close: str,
+              seq: str = ""):
+    compact = day.replace("-", "")
+    lots = ff.write(tmp_path, f"tax_lots_{compact}.csv", ff.tax_lots([
+        ["A-1", ff.AAPL, "AAPL", "L1", a1_aapl, "15000.00", "2020-03-02", "", ""],
+        ["B-1", ff.AAPL, "AAPL", "L1", b1_aapl, "1700.00", "2025-12-01", "", ""],
+        *OTHER_LOTS]))
+    cash = ff.write(tmp_path, f"cash_{compact}.csv", ff.cash())
+    prices = price_file(tmp_path, day, aapl_close, seq)
+    return lots, cash, prices
+
+
+def price_file(tmp_path, day: str, aapl_close: str, seq: str = ""):
+    compact = day.replace("-", "")
+    return ff.write(tmp_path, f"prices_{compact}{seq}.csv", ff.csv_bytes(
+        ["as_of_date", "cusip", "close"],
+        [[day, ff.AAPL, aapl_close], [day, ff.MSFT, "415.10"], [day, ff.XOM, "112.35"]]))
+
+
+def open_holds(firm, prefix="corporate_action:"):
+    with firm_context(firm):
+        return {(hold.account.account_number, hold.source): hold.reason
+                for hold in AccountHold.objects.filter(cleared_at__isnull=True,
+                                                       source__startswith=prefix)
+                .select_related("account")}
+
+
+def test_a_future_action_waits_then_applies_once(firm, tmp_path):
+    load(firm, split_file(tmp_path))
+    with firm_context(firm):
+        waiting = corporate_actions_apply_due(as_of=date(2026, 11, 24))
+        assert (waiting.applied, waiting.waiting) == (0, 1)
+        first = corporate_actions_apply_due(as_of=date(2026, 11, 25))
+        again = corporate_actions_apply_due(as_of=date(2026, 11, 25))
+        assert (first.applied, first.waiting, first.reversed) == (1, 0, 0)
+        assert (again.applied, again.waiting, again.reversed, again.accounts_released) == (
+            0, 0, 0, 0)
+        assert CorporateActionApplication.objects.count() == 1
+        expected = {e.account.account_number: e for e in
+                    CorporateActionExpectation.objects.select_related("account")}
+        # Only the AAPL holders: A-1's 100 become 400 and B-1's 10 become 40, basis unchanged.
+        assert set(expected) == {"A-1", "B-1"}
+        assert [(lot["quantity"], lot["cost_basis"]) for lot in expected["A-1"].lots_after] == [
+            ("400", "15000.00")]
+        assert expected["B-1"].basis_after == Decimal("1700.00")
+        assert CorporateAction.objects.get().status == "applied"
+
+
+def test_custodian_agreeing_after_the_split_confirms_it(firm, tmp_path):
+    load(firm, split_file(tmp_path))
+    # 231.40 / 4 = 57.85: the prices are split too.
+    load(firm, *day_files(tmp_path, "2026-11-25", a1_aapl="400", b1_aapl="40",
+                          aapl_close="57.85"))
+    with firm_context(firm):
+        statuses = set(CorporateActionExpectation.objects.values_list("status", flat=True))
+        assert statuses == {"confirmed"}
+        assert not ReconciliationBreak.objects.filter(kind__startswith="corporate").exists()
+    assert open_holds(firm) == {}
+
+
+def test_holdings_split_but_prices_not_hold_exactly_the_holders_until_corrected(firm, tmp_path):
+    load(firm, split_file(tmp_path))
+    load(firm, *day_files(tmp_path, "2026-11-25", a1_aapl="400", b1_aapl="40",
+                          aapl_close="231.40"))
+    held = open_holds(firm)
+    assert set(held) == {("A-1", "corporate_action:CA-AAPL:prices"),
+                         ("B-1", "corporate_action:CA-AAPL:prices")}
+    assert "231.40, is not (about 57.85 expected" in held["A-1",
+                                                           "corporate_action:CA-AAPL:prices"]
+    # The nightly step sees the same and changes nothing.
+    with firm_context(firm):
+        result = corporate_actions_apply_due(as_of=date(2026, 11, 25))
+        assert (result.accounts_held, result.accounts_released) == (2, 0)
+        assert any("not (about 57.85 expected" in problem for problem in result.problems)
+    # A corrected price file releases them.
+    load(firm, price_file(tmp_path, "2026-11-25", "57.85", seq="_1"))
+    assert open_holds(firm) == {}
+
+
+def test_a_custodian_that_disagrees_is_a_break_with_both_versions(firm, tmp_path):
+    load(firm, split_file(tmp_path))
+    load(firm, *day_files(tmp_path, "2026-11-25", a1_aapl="399", b1_aapl="40",
+                          aapl_close="57.85"))
+    held = open_holds(firm)
+    assert set(held) == {("A-1", "corporate_action:CA-AAPL")}
+    assert held["A-1", "corporate_action:CA-AAPL"] == (
+        "after CA-AAPL (Split) the lots on 2026-11-25 should hold AAPL 400 shares, basis "
+        "15,000.00; the custodian shows AAPL 399 shares, basis 15,000.00")
+    with firm_context(firm):
+        [found] = ReconciliationBreak.objects.filter(kind="corporate_action")
+        assert found.account.account_number == "A-1"
+        # The ordinary reconciliation leaves the split security to this check.
+        assert not ReconciliationBreak.objects.filter(kind="lots_vs_transactions").exists()
+    # The custodian's next snapshot agrees: released.
+    load(firm, *day_files(tmp_path, "2026-11-26", a1_aapl="400", b1_aapl="40",
+                          aapl_close="58.00"))
+    assert open_holds(firm) == {}
+
+
+def test_between_ex_date_and_pay_date_either_version_is_tolerated(firm, tmp_path):
+    load(firm, split_file(tmp_path, pay_date="2026-11-27"))
+    # Prices split on the ex-date; the custodian still shows 100, then one account already
+    # split: tolerated.
+    load(firm, *day_files(tmp_path, "2026-11-25", a1_aapl="100", b1_aapl="10",
+                          aapl_close="57.85"))
+    assert open_holds(firm) == {}
+    load(firm, *day_files(tmp_path, "2026-11-26", a1_aapl="100", b1_aapl="40",
+                          aapl_close="57.90"))
+    assert open_holds(firm) == {}
+    # On the pay date A-1 is split but B-1 is not: a break, and its holdings disagree with the
+    # price.
+    load(firm, *day_files(tmp_path, "2026-11-27", a1_aapl="400", b1_aapl="10",
+                          aapl_close="58.00"))
+    assert set(open_holds(firm)) == {("B-1", "corporate_action:CA-AAPL"),
+                                     ("B-1", "corporate_action:CA-AAPL:prices")}
+
+
+def test_a_corrected_action_is_reversed_and_applied_again_with_history(firm, tmp_path):
+    load(firm, split_file(tmp_path))
+    with firm_context(firm):
+        corporate_actions_apply_due(as_of=date(2026, 11, 25))
+    # The correction file's own date has come: loading it reverses and re-applies at once.
+    load(firm, split_file(tmp_path, "corporate_actions_20261125.csv", ratio_to="5"))
+    with firm_context(firm):
+        assert CorporateAction.objects.get().status == "applied"
+        assert [h.status for h in CorporateAction.history.order_by("history_id")][-3:] == [
+            "corrected", "received", "applied"]
+        standing = CorporateActionExpectation.objects.exclude(status="reversed").get(
+            account__account_number="A-1")
+        assert standing.lots_after[0]["quantity"] == "500"
+        assert CorporateActionExpectation.objects.filter(status="reversed").count() == 2
+        applications = list(CorporateActionApplication.objects.order_by("pk"))
+        assert [a.reversed_at is not None for a in applications] == [True, False]
+        assert [a.terms["ratio_to"] for a in applications] == ["4.00000000", "5.00000000"]
+        assert CorporateAction.history.filter(action_id="CA-AAPL").count() >= 4
+
+
+def test_ticker_change_old_ticker_resolves_for_files_dated_before(firm, tmp_path):
+    load(firm, ff.write(tmp_path, "corporate_actions_20261124.csv", ff.csv_bytes(
+        ACTION_HEADER, [action_row(action_id="CA-XOM", type="ticker_change",
+                                   effective_date="2026-11-26", old_ticker="XOM",
+                                   new_ticker="XOMX")])))
+    with firm_context(firm):
+        corporate_actions_apply_due(as_of=date(2026, 11, 26))
+        assert Security.objects.get(cusip=ff.XOM).ticker == "XOMX"
+    load(firm, ff.write(tmp_path, "tax_lots_20261125.csv", ff.tax_lots([
+        ["A-2", "", "XOM", "L1", "200", "18000.00", "2021-11-11", "", "120.00"]])))
+    load(firm, ff.write(tmp_path, "tax_lots_20261127.csv", ff.tax_lots([
+        ["A-2", "", "XOMX", "L1", "200", "18000.00", "2021-11-11", "", "120.00"]])))
+    with firm_context(firm):
+        a2 = CorporateActionExpectation.objects.get().account_id
+        before = holdings(a2, date(2026, 11, 25)).lots
+        after = holdings(a2, date(2026, 11, 27)).lots
+        assert before[0].security_id == after[0].security_id
+        assert before[0].security.ticker == "XOMX"
+        assert CorporateActionExpectation.objects.get().status == "confirmed"
+    assert open_holds(firm) == {}
