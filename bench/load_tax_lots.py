@@ -12,20 +12,22 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
-import os
 import random
-import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dataops.identifiers import cusip_check_digit  # noqa: E402
-from rebal.dbroles import drop_database, ensure_database  # noqa: E402
+from bench.databases import (
+    ROOT,
+    django_env,
+    in_django,
+    template_clone,
+    template_ensure,
+)
+from dataops.identifiers import cusip_check_digit
+from rebal.dbroles import DatabaseUrls
 
 
 def securities(count: int) -> list[tuple[str, str]]:
@@ -62,15 +64,6 @@ def files(accounts: int, lots: int, security_count: int) -> dict[str, bytes]:
                  f"20{rng.randint(15, 25)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"]
                 for n in range(per_account * accounts))),
     }
-
-
-def in_django(database_urls: dict[str, str], code: str) -> dict[str, object]:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "rebal.settings.test", **database_urls}
-    result = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT,
-                            capture_output=True, text=True)
-    if result.returncode:
-        raise SystemExit(f"benchmark step failed:\n{result.stderr[-3000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 BUILD = """
@@ -113,7 +106,6 @@ def main() -> None:
     parser.add_argument("--securities", type=int, default=500)
     parser.add_argument("--rebuild", action="store_true")
     args = parser.parse_args()
-    admin = os.environ["REBAL_ADMIN_DATABASE_URL"]
     template = f"rebal_bench_{args.accounts}a_{args.securities}s"
     folder = ROOT / ".rebal" / "bench" / f"{args.accounts}a_{args.lots}l"
     folder.mkdir(parents=True, exist_ok=True)
@@ -122,47 +114,20 @@ def main() -> None:
         for name, data in files(args.accounts, args.lots, args.securities).items():
             (folder / name).write_bytes(data)
         print(f"generated files in {time.perf_counter() - started:.1f}s")
-    import psycopg2
 
-    with psycopg2.connect(admin) as connection, connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [template])
-        exists = cursor.fetchone() is not None
-    if args.rebuild or not exists:
-        started = time.perf_counter()
-        # Built under another name and renamed once complete: a failed build leaves no template.
-        urls = ensure_database(admin, f"{template}_building", recreate=True)
+    def build(urls: DatabaseUrls) -> None:
         setup_names = ["securities_20261123.csv", "prices_20261123.csv",
                        "accounts_20261123.csv"]
-        built = in_django({"REBAL_DATABASE_URL": urls.app,
-                           "REBAL_OWNER_DATABASE_URL": urls.owner},
-                  LOAD.replace("BUILD", BUILD).replace("NAMES", repr(setup_names))
-                  .replace("FOLDER", repr(str(folder))))
-        drop_database(admin, template)
-        connection = psycopg2.connect(admin)
-        connection.autocommit = True
-        with connection.cursor() as cursor:
-            cursor.execute(f'ALTER DATABASE "{template}_building" RENAME TO "{template}"')
-        connection.close()
-        print(f"built template {template} in {time.perf_counter() - started:.1f}s: "
-              + ", ".join(f"{name} {info['status']} {info['rows']} rows in {info['seconds']}s"
-                          for name, info in built.items() if isinstance(info, dict)))
-    clone = f"{template}_run"
-    drop_database(admin, clone)
-    started = time.perf_counter()
-    connection = psycopg2.connect(admin)
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{clone}" TEMPLATE "{template}"')
-    connection.close()
-    print(f"cloned the template in {time.perf_counter() - started:.1f}s")
-    urls = ensure_database(admin, clone)
-    try:
-        result = in_django({"REBAL_DATABASE_URL": urls.app},
-                           LOAD.replace("BUILD", "").replace(
-                               "NAMES", repr(["tax_lots_20261124.csv"]))
-                           .replace("FOLDER", repr(str(folder))))
-    finally:
-        drop_database(admin, clone)
+        built = in_django(django_env(urls, owner=True),
+                          LOAD.replace("BUILD", BUILD).replace("NAMES", repr(setup_names))
+                          .replace("FOLDER", repr(str(folder))))
+        print(", ".join(f"{name} {info['status']} {info['rows']} rows in {info['seconds']}s"
+                        for name, info in built.items() if isinstance(info, dict)))
+
+    template_ensure(template, build, rebuild=args.rebuild)
+    with template_clone(template) as urls:
+        result = in_django(django_env(urls), LOAD.replace("BUILD", "").replace(
+            "NAMES", repr(["tax_lots_20261124.csv"])).replace("FOLDER", repr(str(folder))))
     load = result["tax_lots_20261124.csv"]
     assert isinstance(load, dict)
     print(f"tax_lots: {load['rows']:,} lots loaded ({load['status']}) in {load['seconds']} s "
@@ -173,5 +138,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    _ = resource  # peak memory is measured in the child process
     main()

@@ -18,17 +18,20 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import os
 import random
 import sys
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.load_tax_lots import in_django  # noqa: E402
-from rebal.dbroles import drop_database, ensure_database  # noqa: E402
+from bench.databases import (
+    ROOT,
+    django_env,
+    in_django,
+    template_clone,
+    template_ensure,
+)
+from rebal.dbroles import DatabaseUrls
 
 PROGRAMS = {"BAL60": 34, "GROWTH80": 26, "EQUITY100": 12, "CONS30": 15, "INCOME": 12,
             "BAL60-MUNI": 1}
@@ -50,7 +53,8 @@ def accounts_file(count: int) -> bytes:
     return buffer.getvalue().encode()
 
 
-BUILD = """
+# The model book, published the committee's way (run first in a fresh database).
+MODEL_BOOK = """
 import json, random, time
 from datetime import date
 from decimal import Decimal
@@ -156,10 +160,17 @@ with firm_context(firm):
                                      reason="bench", acting_user=ipc)
     hub.customization_limit_save(name="cash floor", asset_class=classes["CASH"],
                                  min_weight="0.01", reason="bench", acting_user=ipc)
+"""
+
+# The accounts of FOLDER/accounts_20261123.csv, through the accounts feed.
+LOAD_ACCOUNTS = """
 data = Path(FOLDER, "accounts_20261123.csv").read_bytes()
 loaded = feed_file_receive_for(firm=firm, name="accounts_20261123.csv", data=data,
                                delivery=Delivery(door="cli", delivered_by="bench"))
 assert loaded.status == "loaded", (loaded.status, loaded.error)
+"""
+
+CUSTOMIZE = """
 with firm_context(firm), audit_context(system_job="bench", reason="bench customizations"):
     rng = random.Random(9)
     c = {code: str(a.pk) for code, a in classes.items()}
@@ -194,6 +205,8 @@ with firm_context(firm), audit_context(system_job="bench", reason="bench customi
 print(json.dumps({"seconds": round(time.perf_counter() - started, 1),
                   "accounts": len(accounts), "customized": len(rows)}))
 """
+
+BUILD = MODEL_BOOK + LOAD_ACCOUNTS + CUSTOMIZE
 
 RUN = """
 import json, resource, time
@@ -254,46 +267,19 @@ def main() -> None:
     parser.add_argument("--chunk", type=int, default=5000)
     parser.add_argument("--rebuild", action="store_true")
     args = parser.parse_args()
-    admin = os.environ["REBAL_ADMIN_DATABASE_URL"]
     template = f"rebal_bench_targets_{args.accounts}a"
     folder = ROOT / ".rebal" / "bench" / f"targets_{args.accounts}a"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "accounts_20261123.csv").write_bytes(accounts_file(args.accounts))
-    import psycopg2
 
-    with psycopg2.connect(admin) as connection, connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [template])
-        exists = cursor.fetchone() is not None
-    if args.rebuild or not exists:
-        started = time.perf_counter()
-        # Built under another name and renamed once complete: a failed build leaves no template.
-        urls = ensure_database(admin, f"{template}_building", recreate=True)
-        built = in_django({"REBAL_DATABASE_URL": urls.app, "REBAL_OWNER_DATABASE_URL": urls.owner},
-                          BUILD.replace("FOLDER", repr(str(folder))))
-        drop_database(admin, template)
-        connection = psycopg2.connect(admin)
-        connection.autocommit = True
-        with connection.cursor() as cursor:
-            cursor.execute(f'ALTER DATABASE "{template}_building" RENAME TO "{template}"')
-        connection.close()
-        print(f"built template {template} in {time.perf_counter() - started:.1f}s: "
-              f"{built['accounts']:,} accounts, {built['customized']:,} with account-level "
+    def build(urls: DatabaseUrls) -> None:
+        built = in_django(django_env(urls, owner=True), BUILD.replace("FOLDER", repr(str(folder))))
+        print(f"{built['accounts']:,} accounts, {built['customized']:,} with account-level "
               "customizations")
-    clone = f"{template}_run"
-    drop_database(admin, clone)
-    started = time.perf_counter()
-    connection = psycopg2.connect(admin)
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{clone}" TEMPLATE "{template}"')
-    connection.close()
-    print(f"cloned the template in {time.perf_counter() - started:.1f}s")
-    urls = ensure_database(admin, clone)
-    try:
-        result = in_django({"REBAL_DATABASE_URL": urls.app},
-                           RUN.replace("CHUNK", str(args.chunk)))
-    finally:
-        drop_database(admin, clone)
+
+    template_ensure(template, build, rebuild=args.rebuild)
+    with template_clone(template) as urls:
+        result = in_django(django_env(urls), RUN.replace("CHUNK", str(args.chunk)))
     seconds = float(result["seconds"])  # type: ignore[arg-type]
     accounts = int(result["accounts"])  # type: ignore[call-overload]
     print(f"resolved settings and targets of {accounts:,} accounts in {seconds} s "

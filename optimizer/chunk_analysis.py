@@ -22,14 +22,13 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from optimizer.account_inputs import AccountInputs
-from optimizer.analysis_rows import analysis_row, trade_rows
+from optimizer.analysis_writes import AnalysisToWrite, analyses_write
 from optimizer.chunk_inputs import chunk_inputs
 from optimizer.core.analyze import analyze
 from optimizer.core.inputs import OpenOrder, TaxSensitivity
 from optimizer.core.outputs import Analysis as CoreAnalysis
 from optimizer.core.outputs import AnalysisStatus
 from optimizer.core.wash import SiblingTrade, sibling_trades, windows_with_proposals
-from optimizer.models import Analysis, ProposedTrade
 from optimizer.tax_naive import NaiveShadow, naive_shadow
 from rebal.firm_context import require_firm
 
@@ -106,7 +105,7 @@ def chunk_analyze(*, account_ids: Sequence[int], as_of: date,
     wash_keys = {key: security.wash_key for item in loaded if item.inputs is not None
                  for key, security in item.inputs.securities.items()}
     failures: dict[int, str] = {}
-    solved: dict[int, tuple[Analysis, CoreAnalysis]] = {}
+    solved: dict[int, AnalysisToWrite] = {}
     tonight: dict[int, list[SiblingTrade]] = defaultdict(list)  # tax entity → proposals
     for item in loaded:
         if item.inputs is None:
@@ -136,21 +135,14 @@ def chunk_analyze(*, account_ids: Sequence[int], as_of: date,
         if item.tax_entity_id and result.trades:
             tonight[item.tax_entity_id].extend(sibling_trades(
                 inputs.snapshot.account, inputs.snapshot.is_taxable, result.trades))
-        solved[item.account_id] = (analysis_row(firm=firm, account_id=item.account_id,
-                                                result=result, notes=inputs.notes,
-                                                naive=naive), result)
+        solved[item.account_id] = AnalysisToWrite(item.account_id, result, inputs.notes, naive)
     writing = time.perf_counter()
     timings.solve += writing - solving
 
-    rows = [row for row, _ in solved.values()]
-    Analysis.objects.bulk_create(rows, batch_size=1000)
-    ProposedTrade.objects.bulk_create(
-        [trade for row, result in solved.values()
-         for trade in trade_rows(firm=firm, analysis=row, result=result)], batch_size=2000)
+    ids = analyses_write(firm=firm, analyses=list(solved.values()))
     timings.write += time.perf_counter() - writing
     timings.accounts += len(account_ids)
     timings.failed += len(failures)
-    return [AccountOutcome(pk, solved[pk][0].pk if pk in solved else None,
-                           "" if pk in solved else failures.get(
-                               pk, "The account is not an account of this firm."))
-            for pk in account_ids]
+    return [AccountOutcome(pk, ids[pk], "") if pk in ids else AccountOutcome(
+        pk, None, failures.get(pk, "The account is not an account of this firm."))
+        for pk in account_ids]

@@ -4,42 +4,32 @@ proposals."""
 
 from __future__ import annotations
 
-import io
-from datetime import date
+import json
+from dataclasses import asdict, is_dataclass
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
 from accounts.models import Account
-from demo.model_book import model_book_ensure
-from demo.services import demo_firm_ensure
 from optimizer.account_inputs import account_inputs
 from optimizer.chunk_analysis import chunk_analyze
 from optimizer.core.analyze import analyze
 from optimizer.models import Analysis
 from rebal.audit import audit_context
 from rebal.firm_context import firm_context
+from tests.optimizer.conftest import CHUNK_DEMO_DATE
 
 pytestmark = pytest.mark.django_db
-BUSINESS_DATE = date(2026, 11, 24)
+BUSINESS_DATE = CHUNK_DEMO_DATE
 
 
-@pytest.fixture(scope="module")
-def demo_folder(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("chunk") / "feeds"
-    call_command("make_demo_feeds", str(folder), "--accounts", "30", "--seed", "5",
-                 "--date", BUSINESS_DATE.isoformat(), stdout=io.StringIO())
-    return folder
-
-
-@pytest.fixture
-def demo(demo_folder):
-    firm, _ = demo_firm_ensure(code="CHUNKDEMO")
-    call_command("load_feeds", "--firm", firm.code, str(demo_folder), stdout=io.StringIO())
-    model_book_ensure(firm=firm)
-    return firm
+def _stored_json(value):
+    """`value` as a JSONField with DjangoJSONEncoder stores it and reads it back."""
+    plain = [asdict(v) for v in value] if isinstance(value, list) and value and \
+        is_dataclass(value[0]) else asdict(value) if is_dataclass(value) else value
+    return json.loads(json.dumps(plain, cls=DjangoJSONEncoder))
 
 
 def _accounts(firm) -> list[Account]:
@@ -48,10 +38,10 @@ def _accounts(firm) -> list[Account]:
                     .order_by("tax_entity_id", "account_number"))
 
 
-def test_every_account_is_analyzed_and_stored_with_its_trades_and_shadow(demo):
-    accounts = _accounts(demo)
+def test_every_account_is_analyzed_and_stored_with_its_trades_and_shadow(chunk_demo):
+    accounts = _accounts(chunk_demo)
     ids = [a.pk for a in accounts]
-    with firm_context(demo), transaction.atomic():
+    with firm_context(chunk_demo), transaction.atomic():
         outcomes = chunk_analyze(account_ids=ids, as_of=BUSINESS_DATE)
         analyses = Analysis.objects.in_bulk([o.analysis_id for o in outcomes if o.analysis_id])
         trade_counts = {a.pk: a.trades.count() for a in analyses.values()}
@@ -74,30 +64,36 @@ def test_every_account_is_analyzed_and_stored_with_its_trades_and_shadow(demo):
         Decimal(a.trade_metrics["estimated_tax"]) for a in trading)
 
 
-def test_an_account_alone_in_its_entity_gets_the_single_account_result(demo):
-    accounts = [a for a in _accounts(demo) if a.tax_status == "taxable"]
+def test_an_account_alone_in_its_entity_gets_the_single_account_result(chunk_demo):
+    accounts = [a for a in _accounts(chunk_demo) if a.tax_status == "taxable"]
     entity_sizes = {}
-    for account in _accounts(demo):
+    for account in _accounts(chunk_demo):
         entity_sizes[account.tax_entity_id] = entity_sizes.get(account.tax_entity_id, 0) + 1
     alone = [a for a in accounts if entity_sizes[a.tax_entity_id] == 1][:3]
     assert alone
-    with firm_context(demo), transaction.atomic():
+    with firm_context(chunk_demo), transaction.atomic():
         outcomes = chunk_analyze(account_ids=[a.pk for a in alone], as_of=BUSINESS_DATE)
         for outcome, account in zip(outcomes, alone, strict=True):
             inputs = account_inputs(account, BUSINESS_DATE)
             single = analyze(inputs.snapshot, inputs.target, inputs.settings, inputs.risk,
                              **inputs.analyze_kwargs(BUSINESS_DATE))
             stored = Analysis.objects.get(pk=outcome.analysis_id)
-            trades = sorted((t.security_id, t.side, t.shares) for t in stored.trades.all())
+            trades = sorted((t.security_id, t.side, t.shares, t.lots, t.reasons)
+                            for t in stored.trades.all())
             assert stored.status == single.status and stored.summary == single.summary
-            assert trades == sorted((int(t.security), str(t.side), t.shares)
+            # The bulk write stores what the model's JSON encoder would.
+            assert (stored.before, stored.after, stored.trade_metrics, stored.calibration) == \
+                tuple(_stored_json(part) for part in (single.before, single.after,
+                                                      single.trade_metrics, single.calibration))
+            assert trades == sorted((int(t.security), str(t.side), t.shares,
+                                     _stored_json(list(t.lots)), _stored_json(list(t.reasons)))
                                     for t in single.trades)
 
 
-def test_a_failing_account_gets_a_reason_and_the_rest_of_the_chunk_is_stored(demo):
-    accounts = _accounts(demo)[:4]
+def test_a_failing_account_gets_a_reason_and_the_rest_of_the_chunk_is_stored(chunk_demo):
+    accounts = _accounts(chunk_demo)[:4]
     broken = accounts[1]
-    with firm_context(demo):
+    with firm_context(chunk_demo):
         with audit_context(system_job="test"):
             broken.program_code = "NO-SUCH-PROGRAM"
             broken.save()
