@@ -21,17 +21,9 @@ from django.db.models import Count
 from django.utils import timezone
 
 from accounts.models import Account, AccountHold
+from optimizer.chunk_analysis import AccountOutcome, chunk_analyze
 from workflow.chunking import AccountLink, plan_chunks
 from workflow.models import NightlyRun, RunAccount, RunChunk, RunStage
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """One account's result, the shape `optimizer.chunk_analysis.chunk_analyze` returns."""
-
-    account_id: int
-    analysis_id: int | None  # None when the account failed
-    failure: str  # "" when analyzed, else a plain-English reason
 
 
 def skip_reasons(accounts: Sequence[Mapping[str, Any]]) -> dict[int, str]:
@@ -72,30 +64,11 @@ def analyze_stage_plan(*, run: NightlyRun, chunk_size: int) -> list[RunChunk]:
         for number, ids in enumerate(plan_chunks(links, chunk_size), start=1)])
 
 
-def _analyze(account_ids: Sequence[int], as_of: date) -> list[Outcome]:
-    """Analyze and store the accounts' analyses, one outcome per account id."""
-    try:
-        from optimizer.chunk_analysis import chunk_analyze
-    except ImportError:  # the bulk analysis is not installed yet: one account at a time
-        return _analyze_one_by_one(account_ids, as_of)
-    return [Outcome(o.account_id, o.analysis_id, o.failure)
-            for o in chunk_analyze(account_ids=account_ids, as_of=as_of)]
-
-
-def _analyze_one_by_one(account_ids: Sequence[int], as_of: date) -> list[Outcome]:
-    from optimizer.services import account_analyze
-
-    accounts = {a.pk: a for a in Account.objects.filter(pk__in=list(account_ids))}
-    outcomes = []
-    for account_id in account_ids:
-        try:
-            with transaction.atomic():
-                analysis = account_analyze(account=accounts[account_id], as_of=as_of)
-        except Exception as error:
-            outcomes.append(Outcome(account_id, None, failure_reason(error)))
-        else:
-            outcomes.append(Outcome(account_id, analysis.pk, ""))
-    return outcomes
+def _analyze(account_ids: Sequence[int], as_of: date) -> list[AccountOutcome]:
+    """Analyze and store the accounts' analyses (with their tax-naive shadows), one outcome
+    per account id; in a savepoint, so that a failure of the whole chunk leaves nothing."""
+    with transaction.atomic():
+        return chunk_analyze(account_ids=account_ids, as_of=as_of)
 
 
 def failure_reason(error: BaseException) -> str:
@@ -127,13 +100,12 @@ def run_chunk_analyze(*, chunk_id: int) -> ChunkResult:
                .values_list("account_id", flat=True))
     todo = [pk for pk in chunk.account_ids if pk not in done]
     try:
-        with transaction.atomic():
-            outcomes = _analyze(todo, chunk.run.business_date) if todo else []
+        outcomes = _analyze(todo, chunk.run.business_date) if todo else []
     except Exception as error:
         reason = f"The chunk's analysis failed: {failure_reason(error)}"
-        outcomes = [Outcome(pk, None, reason) for pk in todo]
+        outcomes = [AccountOutcome(pk, None, reason) for pk in todo]
     missing = set(todo) - {o.account_id for o in outcomes}
-    outcomes += [Outcome(pk, None, "The analysis returned no result for the account.")
+    outcomes += [AccountOutcome(pk, None, "The analysis returned no result for the account.")
                  for pk in sorted(missing)]
     RunAccount.objects.bulk_create([
         RunAccount(firm_id=chunk.firm_id, run=chunk.run, account_id=o.account_id, chunk=chunk,

@@ -14,6 +14,7 @@ from accounts.models import Account
 from accounts.services.staleness import holdings_staleness_check
 from accounts.targets import resolve_in_chunks
 from dataops.models import FeedFile
+from dataops.services.corporate_actions import corporate_actions_apply_due
 from dataops.services.inbox import inbox_scan
 from dataops.services.monitoring import expected_files
 from models_hub.models import SecurityModel
@@ -53,27 +54,17 @@ def feeds_stage(run: NightlyRun) -> StageOutcome:
                          "expected_missing": missing}, note)
 
 
-def _corporate_actions_apply(run: NightlyRun) -> dict[str, Any] | None:
-    """The corporate actions due applied, or None while their processing is not installed."""
-    try:
-        from dataops.services.corporate_actions import corporate_actions_apply_due
-    except ImportError:
-        return None
-    result = corporate_actions_apply_due(as_of=run.business_date)
-    return {"applied": result.applied, "waiting": result.waiting, "reversed": result.reversed,
-            "accounts_held": result.accounts_held,
-            "accounts_released": result.accounts_released, "problems": list(result.problems)}
-
-
 def corporate_actions_stage(run: NightlyRun) -> StageOutcome:
-    """Apply the corporate actions due (when installed), then hold accounts whose holdings are
-    stale for the date; accounts held here are skipped by the analyze stage."""
-    applied = _corporate_actions_apply(run)
-    counts: dict[str, Any] = {**(applied or {}), "accounts_with_stale_holdings":
-                              holdings_staleness_check(business_date=run.business_date)}
-    if applied is None:
-        return StageOutcome(counts, "corporate-action processing not installed", skipped=True)
-    return StageOutcome(counts)
+    """Apply the corporate actions due and check the custodian's lots against them; then hold
+    accounts whose holdings are stale for the date. Accounts held here are skipped by the
+    analyze stage."""
+    result = corporate_actions_apply_due(as_of=run.business_date)
+    stale = holdings_staleness_check(business_date=run.business_date)
+    return StageOutcome({"applied": result.applied, "waiting": result.waiting,
+                         "reversed": result.reversed, "accounts_held": result.accounts_held,
+                         "accounts_released": result.accounts_released,
+                         "accounts_with_stale_holdings": stale},
+                        " ".join(result.problems))
 
 
 def targets_stage(run: NightlyRun) -> StageOutcome:
