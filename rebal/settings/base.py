@@ -136,6 +136,11 @@ WHITENOISE_USE_FINDERS = True
 
 REDIS_URL = env_redis_url("REDIS_URL", "redis://127.0.0.1:6379/0")
 CELERY_BROKER_URL = REDIS_URL
+# The shared cache (API rate limits): Redis, with keys of this database only, so deployments or
+# test runs sharing one Redis never count against each other.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                      "LOCATION": REDIS_URL,
+                      "KEY_PREFIX": f"rebal:{DATABASES['default']['NAME']}"}}
 CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TASK_DEFAULT_QUEUE = env_str("REBAL_CELERY_QUEUE", "rebal")
 CELERY_TASK_ACKS_LATE = True
@@ -175,7 +180,10 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "rebal.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
+    "DEFAULT_THROTTLE_CLASSES": ["rebal.api.throttling.CallerRateThrottle"],
 }
+# Requests per caller (token, person or address) through the API, counted across processes.
+REBAL_API_RATE = env_str("REBAL_API_RATE", "1200/minute")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Rebal API",
     "DESCRIPTION": "Tax-aware rebalancing: accounts, feeds, orders. Authenticate with "
