@@ -54,6 +54,16 @@ ROLE_MATRIX: dict[str, dict[str, ScopeName]] = {
     "token.view": {},
     "token.manage": {},
     "policy.manage": {},
+    # Saved filters: "assigned" = those shared with the firm and the person's own; "all" for
+    # filter.manage = may also save filters shared with the firm.
+    "filter.view": {ADV: ASSIGNED, IPC: ASSIGNED, OVL: ASSIGNED, CMP: ASSIGNED, MGT: ASSIGNED,
+                    DAT: ASSIGNED},
+    "filter.manage": {ADV: ASSIGNED, IPC: ASSIGNED, OVL: ALL, CMP: ALL, MGT: ASSIGNED,
+                      DAT: ASSIGNED},
+    "policy.view": {OVL: ALL, CMP: ALL, MGT: ALL},
+    "disposition.view": {OVL: ALL, CMP: ALL, MGT: ALL},
+    "settings_rule.view": {IPC: ALL, OVL: ALL, CMP: ALL, MGT: ALL},
+    "settings_rule.manage": {OVL: ALL},
 }
 
 # API token scope -> actions it grants, always at "all" within the token's firm.

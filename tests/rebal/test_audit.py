@@ -61,7 +61,13 @@ from rebal.audit import (
 from rebal.firm_context import firm_context
 from rebal.models import APIToken, Firm, Membership, User
 from rebal.services import api_token_create
-from workflow.models import NightlyPolicy
+from workflow.models import (
+    DispositionPolicy,
+    NightlyPolicy,
+    SavedFilter,
+    SettingsRule,
+    SettingsRuleExemption,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -72,7 +78,8 @@ AUDITED_MODELS = [Firm, User, Membership, APIToken, Household, Account, TaxEntit
                   Program, ProgramProduct, ApprovedAlternative, EquivalenceSet, EquivalenceMember,
                   CustomizationLimit, ModelChange, FeeSchedule, FeeTier, ModelSubscription,
                   FirmSettings, HouseholdSettings, AccountSettings, TaxEntitySettings,
-                  CommissionSchedule, NightlyPolicy]
+                  CommissionSchedule, NightlyPolicy, SavedFilter, DispositionPolicy,
+                  SettingsRule, SettingsRuleExemption]
 
 
 def _security(name="Audit Security"):
@@ -190,6 +197,13 @@ def _make(model, persona):
             tax_entity=TaxEntity.objects.create(code="TE-S")), "values"),
         CommissionSchedule: (lambda: CommissionSchedule(code="B", name="B"), "name"),
         NightlyPolicy: (lambda: NightlyPolicy(), "start_time"),
+        SavedFilter: (lambda: SavedFilter(name="Open", query={"all": []}), "name"),
+        DispositionPolicy: (lambda: DispositionPolicy(name="Holds", target="suspend",
+                                                      query={"all": []}), "name"),
+        SettingsRule: (lambda: SettingsRule(name="No IBM", query={"all": []}), "name"),
+        SettingsRuleExemption: (lambda: SettingsRuleExemption(
+            rule=SettingsRule.objects.create(name="R"), account=persona.account,
+            reason="client owns it elsewhere"), "reason"),
     }[model]
 
 

@@ -45,6 +45,12 @@ membership.manage         . . . . . . a
 token.view                . . . . . . a
 token.manage              . . . . . . a
 policy.manage             . . . . . . a
+filter.view               s s s s s s a
+filter.manage             s s a a s s a
+policy.view               . . a a a . a
+disposition.view          . . a a a . a
+settings_rule.view        . a a a a . a
+settings_rule.manage      . . a . . . a
 """
 COLUMNS = [Role.ADVISOR, Role.IPC, Role.OVERLAY_MANAGER, Role.COMPLIANCE, Role.MANAGEMENT,
            Role.DATA_MANAGER, Role.FIRM_ADMIN]

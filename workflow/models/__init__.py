@@ -1,3 +1,10 @@
+from workflow.models.dispositions import (
+    AccountDisposition,
+    Disposition,
+    DispositionPolicy,
+    OversightList,
+)
+from workflow.models.filters import SavedFilter
 from workflow.models.nightly import (
     NightlyPolicy,
     NightlyRun,
@@ -6,5 +13,8 @@ from workflow.models.nightly import (
     RunStage,
     Stage,
 )
+from workflow.models.settings_rules import SettingsChangeSet, SettingsRule, SettingsRuleExemption
 
-__all__ = ["NightlyPolicy", "NightlyRun", "RunAccount", "RunChunk", "RunStage", "Stage"]
+__all__ = ["AccountDisposition", "Disposition", "DispositionPolicy", "NightlyPolicy",
+           "NightlyRun", "OversightList", "RunAccount", "RunChunk", "RunStage", "SavedFilter",
+           "SettingsChangeSet", "SettingsRule", "SettingsRuleExemption", "Stage"]

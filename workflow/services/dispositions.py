@@ -1,0 +1,214 @@
+"""Sorting a run's accounts: one trading disposition each (suspend > review > auto-trade, by
+the firm's policies in priority order) and any oversight lists, each with the policy and its
+version that decided; and the firm's default policies, from common practice.
+
+Each policy is one query over the firm's accounts (workflow.filters), limited to the run's
+analyzed accounts; only account ids come back to Python.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from rebal.audit import audit_context
+from rebal.firm_context import require_firm
+from workflow.filters import FilterCompiler, FilterError, query_check
+from workflow.models import (
+    AccountDisposition,
+    Disposition,
+    DispositionPolicy,
+    NightlyRun,
+    OversightList,
+    RunAccount,
+    SavedFilter,
+)
+from workflow.services.acting_scope import acting_scope
+
+log = logging.getLogger(__name__)
+Target = DispositionPolicy.Target
+
+NO_POLICY = "no policy matched: review by default"
+SMALL, LARGE = 250_000, 1_000_000
+OPEN_DISCRETIONARY_CLEAN = [
+    {"field": "status", "op": "eq", "value": "open"},
+    {"field": "discretionary", "op": "is", "value": True},
+    {"field": "approved_for_trading", "op": "is", "value": True},
+    {"field": "has_hold", "op": "is", "value": False},
+]
+
+
+def default_policies(*, paperwork_field: bool) -> list[dict[str, Any]]:
+    """The policies a firm starts with. Review thresholds fall as the account grows: a small
+    account trades on its own up to 10% turnover and $1,000 of tax, a mid-size one up to 5%
+    and $2,500, and every account of $1M or more is reviewed."""
+    policies: list[dict[str, Any]] = [
+        {"name": "Data errors", "target": Target.SUSPEND, "priority": 10,
+         "query": {"field": "hold_kind", "op": "eq", "value": "data_error"}},
+        {"name": "Pending close or closed", "target": Target.SUSPEND, "priority": 20,
+         "query": {"field": "status", "op": "in",
+                   "value": ["pending_close", "closed", "suspended"]}},
+        {"name": "Suspended or under compliance review", "target": Target.SUSPEND,
+         "priority": 30,
+         "query": {"field": "hold_kind", "op": "in", "value": ["suspension", "compliance"]}},
+        {"name": "Expected large withdrawal", "target": Target.SUSPEND, "priority": 40,
+         "query": {"field": "pending_withdrawal_percent", "op": "gt", "value": 20}},
+        {"name": "Not discretionary or not approved for trading", "target": Target.REVIEW,
+         "priority": 10,
+         "query": {"any": [{"field": "discretionary", "op": "is", "value": False},
+                           {"field": "approved_for_trading", "op": "is", "value": False}]}},
+        {"name": "Large account", "target": Target.REVIEW, "priority": 20,
+         "query": {"field": "market_value", "op": "gte", "value": LARGE}},
+        {"name": "Mid-size account, notable impact", "target": Target.REVIEW, "priority": 30,
+         "query": {"all": [{"field": "market_value", "op": "gte", "value": SMALL},
+                           {"any": [{"field": "turnover", "op": "gt", "value": 5},
+                                    {"field": "estimated_tax", "op": "gt", "value": 2500}]}]}},
+        {"name": "Small account, large impact", "target": Target.REVIEW, "priority": 40,
+         "query": {"all": [{"field": "market_value", "op": "lt", "value": SMALL},
+                           {"any": [{"field": "turnover", "op": "gt", "value": 10},
+                                    {"field": "estimated_tax", "op": "gt", "value": 1000}]}]}},
+        {"name": "Small account, routine rebalance", "target": Target.AUTO_TRADE,
+         "priority": 10,
+         "query": {"all": [*OPEN_DISCRETIONARY_CLEAN,
+                           {"field": "market_value", "op": "lt", "value": SMALL},
+                           {"field": "turnover", "op": "lte", "value": 10},
+                           {"field": "estimated_tax", "op": "lte", "value": 1000}]}},
+        {"name": "Mid-size account, routine rebalance", "target": Target.AUTO_TRADE,
+         "priority": 20,
+         "query": {"all": [*OPEN_DISCRETIONARY_CLEAN,
+                           {"field": "market_value", "op": "gte", "value": SMALL},
+                           {"field": "market_value", "op": "lt", "value": LARGE},
+                           {"field": "turnover", "op": "lte", "value": 5},
+                           {"field": "estimated_tax", "op": "lte", "value": 2500}]}},
+        {"name": "Large tax impact or non-discretionary trading",
+         "target": Target.COMPLIANCE_REVIEW, "priority": 10,
+         "query": {"any": [{"field": "estimated_tax", "op": "gt", "value": 25000},
+                           {"all": [{"field": "discretionary", "op": "is", "value": False},
+                                    {"field": "turnover", "op": "gt", "value": 0}]}]}},
+        {"name": "Very large account or heavy turnover", "target": Target.MANAGEMENT_REVIEW,
+         "priority": 10,
+         "query": {"any": [{"field": "market_value", "op": "gte", "value": 5_000_000},
+                           {"field": "turnover", "op": "gt", "value": 25}]}},
+    ]
+    if paperwork_field:
+        policies.insert(4, {
+            "name": "Incomplete paperwork", "target": Target.SUSPEND, "priority": 50,
+            "query": {"field": "custom.paperwork_complete", "op": "is", "value": False}})
+    return policies
+
+
+@transaction.atomic
+def disposition_policies_ensure_defaults(*, acting_user: Any = None) -> list[DispositionPolicy]:
+    """Seed the firm's default policies when it has none (a no-op otherwise). The paperwork
+    policy is seeded when the firm has a yes/no custom field `paperwork_complete`."""
+    from accounts.models import CustomField
+
+    if DispositionPolicy.objects.exists():
+        return []
+    paperwork = CustomField.objects.filter(name="paperwork_complete",
+                                           field_type=CustomField.Type.BOOLEAN).exists()
+    now = timezone.now()
+    made = []
+    with audit_context(user=acting_user, system_job="" if acting_user else "default policies",
+                       reason="the firm's default dispositions policies"):
+        for spec in default_policies(paperwork_field=paperwork):
+            made.append(DispositionPolicy.objects.create(
+                approved_by=acting_user, approved_at=now, **spec))
+    return made
+
+
+@transaction.atomic
+def disposition_policy_save(*, policy: DispositionPolicy | None = None, name: str,
+                            target: str, priority: int, query: Any = None,
+                            saved_filter: SavedFilter | None = None, is_active: bool = True,
+                            reason: str, acting_user: Any) -> DispositionPolicy:
+    """Create or change a policy; every change is a new version, approved by the person who
+    makes it, with the reason in the history."""
+    if acting_scope(acting_user, "policy.manage") is None:
+        raise PermissionDenied("Changing dispositions policies needs policy.manage.")
+    if not (reason or "").strip():
+        raise ValidationError("A reason is required to change a policy.")
+    if target not in Target.values:
+        raise ValidationError(f"Unknown target {target!r}; use one of "
+                              f"{', '.join(Target.values)}.")
+    query = saved_filter.query if saved_filter is not None and query is None else query
+    try:
+        query_check(query, firm_id=require_firm().pk)
+    except FilterError as error:
+        raise ValidationError(error.problems) from None
+    row = policy or DispositionPolicy(version=0)
+    row.name, row.target, row.priority, row.query = name, target, priority, query
+    row.saved_filter, row.is_active = saved_filter, is_active
+    row.version += 1
+    row.approved_by, row.approved_at = acting_user, timezone.now()
+    with audit_context(user=acting_user, reason=reason):
+        row.save()
+    return row
+
+
+def _ordered(policies: list[DispositionPolicy]) -> list[DispositionPolicy]:
+    rank = {target: i for i, target in enumerate(
+        [*(d.value for d in Disposition), *(o.value for o in OversightList)])}
+    return sorted(policies, key=lambda p: (rank[p.target], p.priority, p.pk))
+
+
+@transaction.atomic
+def dispositions_assign(*, run_id: int, as_of: date) -> dict[str, int]:
+    """Give every account of the run one disposition and its oversight lists, replacing any
+    the run had; returns counts per disposition and list. Accounts the run did not analyze are
+    suspended (there is nothing to trade); analyzed accounts no policy selects are reviewed."""
+    run = NightlyRun.objects.get(pk=run_id)
+    if not DispositionPolicy.objects.exists():
+        disposition_policies_ensure_defaults()
+    policies = _ordered(list(DispositionPolicy.objects.filter(is_active=True)))
+    compiler = FilterCompiler(firm_id=run.firm_id, as_of=as_of)
+    analyzed = RunAccount.objects.filter(run=run, status=RunAccount.Status.ANALYZED).values(
+        "account_id")
+    decided: dict[int, DispositionPolicy] = {}
+    lists: dict[int, list[DispositionPolicy]] = {}
+    skipped = 0
+    for policy in policies:
+        try:
+            selected = compiler.accounts(policy.query).filter(pk__in=analyzed)
+        except FilterError as error:  # e.g. a custom field since deleted
+            log.warning("policy %s refused: %s", policy.pk, error)
+            skipped += 1
+            continue
+        for account_id in selected.values_list("pk", flat=True).iterator(chunk_size=10_000):
+            if policy.is_oversight:
+                lists.setdefault(account_id, []).append(policy)
+            else:
+                decided.setdefault(account_id, policy)
+    rows = []
+    for account_id, status, reason in RunAccount.objects.filter(run=run).values_list(
+            "account_id", "status", "reason"):
+        on_lists = lists.get(account_id, [])
+        common = {"firm_id": run.firm_id, "run": run, "account_id": account_id,
+                  "oversight_lists": [p.target for p in on_lists],
+                  "oversight_rules": [{"list": p.target, "policy": p.pk, "version": p.version,
+                                       "rule": p.rule_label} for p in on_lists]}
+        if status != RunAccount.Status.ANALYZED:
+            rows.append(AccountDisposition(
+                disposition=Disposition.SUSPEND,
+                rule=f"not analyzed ({status}): {reason}"[:300], **common))
+            continue
+        chosen = decided.get(account_id)
+        rows.append(AccountDisposition(
+            disposition=chosen.target if chosen else Disposition.REVIEW, policy=chosen,
+            policy_version=chosen.version if chosen else None,
+            rule=chosen.rule_label[:300] if chosen else NO_POLICY, **common))
+    AccountDisposition.objects.filter(run=run).delete()
+    AccountDisposition.objects.bulk_create(rows, batch_size=5000)
+    counts = Counter(row.disposition for row in rows)
+    result = {d.value: counts.get(d.value, 0) for d in Disposition}
+    for oversight in OversightList:
+        result[oversight.value] = sum(oversight.value in row.oversight_lists for row in rows)
+    if skipped:
+        result["policies_refused"] = skipped
+    return result
