@@ -40,6 +40,10 @@ def firm_task(*args: Any, **options: Any) -> Any:
     return app.task(*args, **options)
 
 
+from rebal.observability import logs as _logs  # noqa: E402
+from rebal.observability import metrics as _metrics  # noqa: E402
 from rebal.worker_heartbeat import connect as _connect_heartbeat  # noqa: E402
 
 _connect_heartbeat(app)
+_logs.connect_celery()
+_metrics.connect_celery()

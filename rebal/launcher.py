@@ -134,9 +134,15 @@ def demo(args: argparse.Namespace) -> int:
             [str(BIN / "celery"), "-A", "rebal", "worker", "-B", "--schedule",
              str(STATE / "celerybeat-schedule"), "-l", "info", "--concurrency", "2"],
             env=app_env, cwd=ROOT))
+        # The web processes share their request metrics through files (prometheus_client's
+        # multiprocess mode), emptied at each start.
+        metrics_dir = STATE / "prometheus"
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True)
         children.append(subprocess.Popen(
             [str(BIN / "gunicorn"), "rebal.wsgi", "--bind", f"127.0.0.1:{args.port}",
-             "--workers", "2", "--access-logfile", "-"], env=app_env, cwd=ROOT))
+             "--workers", "2", "--access-logfile", "-"],
+            env={**app_env, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}, cwd=ROOT))
         log(f"serving http://127.0.0.1:{args.port}/ after {time.monotonic() - started:.0f} s "
             "(Ctrl-C stops everything)")
         # The nightly cycle for the demo book, through the worker; its pages show the result.

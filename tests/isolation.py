@@ -66,6 +66,7 @@ ROUTES: dict[str, Any] = {
     "run-rerun-failed": PageObject(lambda a: a.run, methods=("post",)),
     "healthz": Public("process liveness only"),
     "readyz": Public("dependency status only"),
+    "metrics": OperatorOnly("monitoring gauges of every firm, for the scraper's token only"),
     "login": Public("sign-in form"),
     "logout": Public("ends the caller's own session"),
     "otp": Public("the caller's own second factor"),

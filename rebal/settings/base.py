@@ -41,6 +41,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "rebal.observability.logs.RequestIdMiddleware",
+    "rebal.observability.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -193,10 +195,20 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
+# One JSON object per line, with the request, firm, task and run ids of what it happened in
+# (rebal.observability.logs); REBAL_LOG_FORMAT=text for people reading a terminal.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "rebal.observability.logs.ContextFilter"}},
+    "formatters": {"json": {"()": "rebal.observability.logs.Formatter"},
+                   "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["context"],
+                             "formatter": env_str("REBAL_LOG_FORMAT", "json")}},
     "root": {"handlers": ["console"], "level": env_str("REBAL_LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+# /metrics answers only a scraper sending `Authorization: Bearer <token>`; empty: no endpoint.
+REBAL_METRICS_TOKEN = env_str("REBAL_METRICS_TOKEN", "")
+# Each app's firm gauges for /metrics, called in one firm's context at a time.
+REBAL_FIRM_METRICS = ["dataops.metrics.feed_metrics", "workflow.metrics.run_metrics"]
