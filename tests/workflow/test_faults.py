@@ -212,7 +212,13 @@ def test_a_worker_killed_mid_run_the_run_completes_after_a_restart(stack):
     stack.start_beat()
     stack.start_worker("steady")
     victim = stack.start_worker("victim")
-    run_id = _start_run(stack, "FAULTKILL")
+    # The command starts the run through the workers and follows it to the end.
+    log = stack.tmp / "run_nightly.log"
+    command = start_process([sys.executable, str(ROOT / "manage.py"), "run_nightly", "--firm",
+                             "FAULTKILL", "--date", BUSINESS_DATE.isoformat(), "--wait"],
+                            env=stack.env, log=log)
+    run_id = wait_for(lambda: (stack.run_of("FAULTKILL") or [None])[0], timeout=60,
+                      what="run_nightly to start the run", process=command, log=log)
     _wait_for_chunks_done(stack, run_id, 2)
     os.kill(victim.pid, signal.SIGKILL)
     victim.wait(timeout=10)
@@ -222,6 +228,11 @@ def test_a_worker_killed_mid_run_the_run_completes_after_a_restart(stack):
     _assert_every_eligible_account_once(stack, "FAULTKILL", run_id)
     # The chunk the victim held was lost with it, and queued again by the sweeper.
     assert any(times > 1 for _, _, times in stack.chunks(run_id)), stack.chunks(run_id)
+    assert command.wait(timeout=30) == 0, tail(log)
+    printed = log.read_text()
+    assert printed.startswith(f"Started nightly run {run_id} for FAULTKILL 2026-11-24")
+    assert "Nightly run 2026-11-24 (FAULTKILL): Succeeded" in printed
+    assert "Analyze eligible accounts" in printed and "re-queued)" in printed
 
 
 def test_redis_restarted_mid_run_the_run_completes(stack):
