@@ -26,6 +26,7 @@ from typing import Any
 from django.db.models import Count, Q, Sum
 
 from accounts.models import (
+    Account,
     AccountHold,
     CorporateActionExpectation,
     LotSet,
@@ -34,6 +35,7 @@ from accounts.models import (
 )
 from accounts.selectors import current_lot_sets
 from accounts.services.holds import holds_clear, holds_place
+from accounts.targets import resolve_targets
 from accounts.tax.corporate_actions import (
     SHARE_CHANGES,
     ActionType,
@@ -47,6 +49,7 @@ from accounts.tax.realized import Lot
 from dataops.corporate_actions.registry import CheckOutcome, CorporateActionProblem
 from dataops.models import CorporateAction, Price, Security
 from dataops.services.corporate_actions import standing_application
+from models_hub.corporate_actions import models_naming_retired
 from rebal.firm_context import require_firm
 
 HOLD_PREFIX = "corporate_action:"
@@ -260,19 +263,55 @@ def _price_desync(action: CorporateAction, day: date, split_held: bool,
             f"but the holdings that day are not")
 
 
+def _models_naming_retired(as_of: date, findings: _Findings) -> list[str]:
+    """A model still naming a security an action retired holds the accounts whose target
+    names it, until the model is changed."""
+    named = models_naming_retired()
+    actions = {action.old_security_id or 0: action for action in CorporateAction.objects.filter(
+        status=CorporateAction.Status.APPLIED, old_security_id__in=list(named),
+        type__in=["stock_merger", "cash_stock_merger", "cash_merger", "delisting"])}
+    sources = {hold.source for hold in AccountHold.objects.filter(
+        cleared_at__isnull=True, source__startswith=HOLD_PREFIX, source__endswith=":model")}
+    for action in actions.values():
+        sources.add(hold_source(action, "model"))
+    if not sources:
+        return []
+    problems = []
+    accounts = Account.objects.exclude(status=Account.Status.CLOSED).exclude(program_code="")
+    targets = resolve_targets(accounts, as_of, hold_unknown_programs=False) if actions else {}
+    for source in sorted(sources):
+        findings.checked.setdefault(source, set()).update(
+            AccountHold.objects.filter(source=source, cleared_at__isnull=True)
+            .values_list("account_id", flat=True))
+    for security_id, action in actions.items():
+        models = ", ".join(named[security_id])
+        source = hold_source(action, "model")
+        reason = (f"its target names {action.old_security} through model(s) {models}, but "
+                  f"{action.action_id} ({action.get_type_display()}) retired it on "
+                  f"{action.effective_date}")
+        for account_id, target in targets.items():
+            findings.record(source, account_id,
+                            reason if security_id in target.weights else None)
+        problems.append(f"model(s) {models} still name {action.old_security}, retired by "
+                        f"{action.action_id} on {action.effective_date}: the investment "
+                        f"committee must replace it")
+    return problems
+
+
 def expectations_check(as_of: date) -> CheckOutcome:
     """Compare every standing expectation with the holder's newest snapshot; hold and release."""
     expectations = list(Expectation.objects.exclude(status=Expectation.Status.REVERSED)
                         .filter(window_start__lte=as_of).select_related("action"))
-    if not expectations:
-        return CheckOutcome()
     before_holds = _open_hold_accounts()
+    findings = _Findings({}, {}, [])
+    model_problems = _models_naming_retired(as_of, findings)
+    if not expectations and not findings.checked:
+        return CheckOutcome()
     current = current_lot_sets(sorted({e.account_id for e in expectations}), as_of)
     security_ids = {sid for e in expectations for sid in
                     (e.action.old_security_id, e.action.new_security_id) if sid}
     custodian = _custodian_positions(list(current.values()), security_ids)
     names = dict(Security.objects.filter(pk__in=security_ids).values_list("pk", "ticker"))
-    findings = _Findings({}, {}, [])
     changed = []
     firm = require_firm()
     for expectation in expectations:
@@ -291,9 +330,10 @@ def expectations_check(as_of: date) -> CheckOutcome:
         holds_place(reasons=failing, kind=AccountHold.Kind.DATA_ERROR, source=source)
         holds_clear(source=source, account_ids=checked - set(failing), reason="the data agrees")
     after_holds = _open_hold_accounts()
-    problems = tuple(sorted({f"{len(failing)} account(s) held: {next(iter(failing.values()))}"
-                             + (" (and others)" if len(failing) > 1 else "")
-                             for failing in findings.failing.values() if failing}))
+    problems = tuple(model_problems) + tuple(sorted({
+        f"{len(failing)} account(s) held: {next(iter(failing.values()))}"
+        + (" (and others)" if len(failing) > 1 else "")
+        for failing in findings.failing.values() if failing}))
     return CheckOutcome(held=frozenset(after_holds), released=frozenset(
         before_holds - after_holds), problems=problems)
 

@@ -94,6 +94,14 @@ def _find_or_add(action: CorporateAction, old: Security, effects: dict[str, Any]
                                  sector=old.sector, acting_user=None,
                                  reason=f"received in corporate action {action.action_id}")
             found.refresh_from_db()
+            for kind, value in (("cusip", action.new_cusip), ("ticker", action.new_ticker)):
+                if value and not SecurityIdentifier.objects.filter(security=found,
+                                                                   kind=kind).exists():
+                    added = SecurityIdentifier.objects.create(security=found, kind=kind,
+                                                              value=value)
+                    effects.setdefault("created", []).append(added.pk)
+                    setattr(found, kind, value)
+            found.save()
     if found is None:
         found = Security.objects.create(
             name=action.new_name or f"{action.new_ticker or action.new_cusip} "

@@ -20,6 +20,7 @@ from models_hub.models.structures import (
     SecurityModel,
     SecurityModelVersion,
     SecurityModelWeight,
+    SpinoffPolicy,
 )
 
 __all__ = [
@@ -27,4 +28,5 @@ __all__ = [
     "CustomizationLimit", "EquivalenceMember", "EquivalenceSet", "FeeAccrual", "FeeSchedule",
     "FeeTier", "ModelChange", "ModelProvider", "ModelSubscription", "Program", "ProgramProduct",
     "RiskProfile", "SecurityModel", "SecurityModelVersion", "SecurityModelWeight",
+    "SpinoffPolicy",
 ]

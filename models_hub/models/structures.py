@@ -112,8 +112,9 @@ class SecurityModel(FirmOwnedModel):
 
 
 class SecurityModelVersion(FirmOwnedModel):
-    """The model's weights from a date on, as a file delivered them or a published change set
-    them; never edited (a new version supersedes it)."""
+    """The model's weights from a date on, as a file delivered them, a published change set
+    them or a corporate action moved them to a successor; never edited (a new version
+    supersedes it)."""
 
     model = models.ForeignKey(SecurityModel, on_delete=models.PROTECT, related_name="versions")
     as_of_date = models.DateField()
@@ -121,6 +122,8 @@ class SecurityModelVersion(FirmOwnedModel):
                                   on_delete=models.PROTECT, related_name="+")
     change = models.ForeignKey("models_hub.ModelChange", null=True, blank=True,
                                on_delete=models.PROTECT, related_name="+")
+    corporate_action = models.ForeignKey("dataops.CorporateAction", null=True, blank=True,
+                                         on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = FirmManager()
@@ -129,7 +132,8 @@ class SecurityModelVersion(FirmOwnedModel):
         ordering = ["model", "-as_of_date", "-pk"]
         indexes = [models.Index(fields=["firm", "model", "as_of_date"])]
         constraints = [models.CheckConstraint(
-            condition=models.Q(feed_file__isnull=False) | models.Q(change__isnull=False),
+            condition=models.Q(feed_file__isnull=False) | models.Q(change__isnull=False)
+            | models.Q(corporate_action__isnull=False),
             name="model_version_has_a_source")]
 
 
@@ -268,3 +272,24 @@ class CustomizationLimit(FirmOwnedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SpinoffPolicy(FirmOwnedModel):
+    """What the firm does with a security its holders receive in a spin-off."""
+
+    class Choice(models.TextChoices):
+        KEEP = "keep", "Keep it held; models unchanged"
+        SELL = "sell", "Sell it: models unchanged, so it is outside every target"
+        ADD_TO_MODEL = "add_to_model", ("Add it to every model naming the parent, with the "
+                                        "parent's weight split by the basis percentage")
+
+    policy = models.CharField(max_length=20, choices=Choice.choices, default=Choice.KEEP)
+
+    objects = AuditedFirmManager()
+    history = audited_history()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["firm"], name="spinoff_policy_per_firm")]
+
+    def __str__(self) -> str:
+        return self.get_policy_display()

@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from accounts.models import AccountHold, CorporateActionExpectation, ReconciliationBreak
 from accounts.selectors import holdings
@@ -33,7 +33,10 @@ OTHER_LOTS = [["A-1", ff.MSFT, "", "L2", "50", "9000.50", "2022-06-01", "", ""],
 
 def load(firm, *paths) -> str:
     out = io.StringIO()
-    call_command("load_feeds", "--firm", firm.code, *map(str, paths), stdout=out)
+    try:
+        call_command("load_feeds", "--firm", firm.code, *map(str, paths), stdout=out)
+    except CommandError as error:
+        raise AssertionError(out.getvalue()) from error
     return out.getvalue()
 
 
@@ -218,3 +221,102 @@ def test_ticker_change_old_ticker_resolves_for_files_dated_before(firm, tmp_path
         assert before[0].security.ticker == "XOMX"
         assert CorporateActionExpectation.objects.get().status == "confirmed"
     assert open_holds(firm) == {}
+
+
+KRFT, NEWCO = "50076Q106", "123456782"
+
+
+def test_spinoff_adds_the_new_security_and_checks_the_issuers_basis(firm, tmp_path):
+    # MSFT plays Kraft Foods Inc.: 1 new share per 3, 35.09% of the basis, fractions at 45.574.
+    load(firm, ff.write(tmp_path, "corporate_actions_20261124.csv", ff.csv_bytes(
+        ACTION_HEADER, [action_row(
+            action_id="CA-KRFT", type="spinoff", effective_date="2026-11-25",
+            old_cusip=ff.MSFT, new_cusip=KRFT, new_ticker="KRFT",
+            new_name="Kraft Foods Group", ratio_from="3", ratio_to="1",
+            basis_allocation_pct="35.09", cash_in_lieu="Y", cash_in_lieu_price="45.574")])))
+    # A-1's 50 MSFT (basis 9,000.50): MSFT keeps 9,000.50 × 64.91% = 5,842.22455 → 5,842.22;
+    # KRFT 3,158.28 for 16⅔ shares; ⅔ share paid 30.38 (⅔ × 45.574) with basis
+    # 3,158.28 × (⅔ / 16⅔) = 126.33, so 16 KRFT keep 3,031.95. The custodian applies 50/50.
+    load(firm, ff.write(tmp_path, "tax_lots_20261125.csv", ff.tax_lots([
+        ["A-1", ff.AAPL, "", "L1", "100", "15000.00", "2020-03-02", "", ""],
+        ["A-1", ff.MSFT, "", "L2", "50", "4500.25", "2022-06-01", "", ""],
+        ["A-1", KRFT, "", "L2K", "16", "4374.27", "2022-06-01", "", ""],
+        ["A-2", "", "XOM", "L1", "200", "18000.00", "2021-11-11", "", "120.00"],
+        ["B-1", ff.AAPL, "", "L1", "10", "1700.00", "2025-12-01", "", ""]])))
+    with firm_context(firm):
+        krft = Security.objects.get(ticker="KRFT")
+        assert (krft.name, krft.cusip, krft.status) == ("Kraft Foods Group", KRFT, "active")
+        [expected] = CorporateActionExpectation.objects.all()
+        assert expected.cash_received == Decimal("30.38")
+        assert expected.gain_realized == Decimal("30.38") - Decimal("126.33")
+        assert expected.status == "break"
+    held = open_holds(firm)
+    assert held == {("A-1", "corporate_action:CA-KRFT"): (
+        "after CA-KRFT (Spin-off) the lots on 2026-11-25 should hold MSFT 50 shares, basis "
+        "5,842.22, KRFT 16 shares, basis 3,031.95; the custodian shows MSFT 50 shares, basis "
+        "4,500.25, KRFT 16 shares, basis 4,374.27")}
+    # The custodian corrects its basis to the issuer's percentage: released.
+    load(firm, ff.write(tmp_path, "tax_lots_20261125_1.csv", ff.tax_lots([
+        ["A-1", ff.AAPL, "", "L1", "100", "15000.00", "2020-03-02", "", ""],
+        ["A-1", ff.MSFT, "", "L2", "50", "5842.22", "2022-06-01", "", ""],
+        ["A-1", KRFT, "", "L2K", "16", "3031.95", "2022-06-01", "", ""]])))
+    assert open_holds(firm) == {}
+
+
+def test_stock_merger_moves_models_and_sets_and_holds_accounts_holding_both(firm, tmp_path):
+    from models_hub.models import EquivalenceMember, EquivalenceSet, SecurityModelVersion
+
+    load(firm, ff.write(tmp_path, "models_20261124.csv", ff.csv_bytes(
+        ["model_code", "model_name", "as_of_date", "cusip", "weight"],
+        [["ENERGY", "Energy", "2026-11-24", ff.XOM, "0.4"],
+         ["ENERGY", "Energy", "2026-11-24", ff.AAPL, "0.6"]])))
+    with firm_context(firm), audit_context(system_job="tests"):
+        oil = EquivalenceSet.objects.create(code="OIL")
+        EquivalenceMember.objects.create(equivalence_set=oil,
+                                         security=Security.objects.get(ticker="XOM"))
+    load(firm, ff.write(tmp_path, "corporate_actions_20261125.csv", ff.csv_bytes(
+        ACTION_HEADER, [action_row(
+            action_id="CA-XOM", type="stock_merger", effective_date="2026-11-25",
+            old_ticker="XOM", new_cusip=NEWCO, new_ticker="NEWCO", ratio_from="2",
+            ratio_to="1", tax_treatment="reorganization")])))
+    with firm_context(firm):
+        newco = Security.objects.get(ticker="NEWCO")
+        assert Security.objects.get(ticker="XOM").status == "delisted"
+        latest = SecurityModelVersion.objects.filter(model__code="ENERGY").first()
+        assert dict(latest.weights.values_list("security__ticker", "weight")) == {
+            "NEWCO": Decimal("0.4"), "AAPL": Decimal("0.6")}
+        assert EquivalenceMember.objects.get(equivalence_set=oil).security == newco
+        [expected] = CorporateActionExpectation.objects.all()
+        # A-2: 200 XOM (basis 18,000.00) become 100 NEWCO, basis and holding period carried.
+        assert [(lot["quantity"], lot["cost_basis"], lot["acquired_date"])
+                for lot in expected.lots_after] == [("100", "18000.00", "2021-11-11")]
+    load(firm, ff.write(tmp_path, "tax_lots_20261126.csv", ff.tax_lots([
+        ["A-2", "", "XOM", "L1", "200", "18000.00", "2021-11-11", "", "120.00"],
+        ["A-2", NEWCO, "", "L1N", "100", "18000.00", "2021-11-11", "", ""]])))
+    held = open_holds(firm)
+    assert held[("A-2", "corporate_action:CA-XOM:both")] == (
+        "holds both XOM and NEWCO on 2026-11-26, after CA-XOM")
+    assert ("A-2", "corporate_action:CA-XOM") in held
+    # The correction drops the old shares: the data agrees.
+    load(firm, ff.write(tmp_path, "tax_lots_20261126_1.csv", ff.tax_lots([
+        ["A-2", NEWCO, "", "L1N", "100", "18000.00", "2021-11-11", "", ""]])))
+    assert open_holds(firm) == {}
+
+
+def test_cash_merger_realizes_and_a_model_still_naming_it_is_reported(firm, tmp_path):
+    load(firm, ff.write(tmp_path, "models_20261124.csv", ff.csv_bytes(
+        ["model_code", "model_name", "as_of_date", "cusip", "weight"],
+        [["ENERGY", "Energy", "2026-11-24", ff.XOM, "1"]])))
+    load(firm, ff.write(tmp_path, "corporate_actions_20261125.csv", ff.csv_bytes(
+        ACTION_HEADER, [action_row(action_id="CA-XOMCASH", type="cash_merger",
+                                   effective_date="2026-11-25", old_ticker="XOM",
+                                   cash_per_share="120.00")])))
+    with firm_context(firm):
+        [expected] = CorporateActionExpectation.objects.all()
+        # 200 × 120.00 = 24,000.00 against a basis of 18,000.00: a 6,000.00 gain, no lots left.
+        assert (expected.cash_received, expected.gain_realized) == (
+            Decimal("24000.00"), Decimal("6000.00"))
+        assert expected.lots_after == []
+        result = corporate_actions_apply_due(as_of=date(2026, 11, 25))
+        assert ("model(s) ENERGY still name XOM, retired by CA-XOMCASH on 2026-11-25: the "
+                "investment committee must replace it") in result.problems

@@ -50,6 +50,7 @@ from models_hub.models import (
     Program,
     ProgramProduct,
     SecurityModel,
+    SpinoffPolicy,
 )
 from rebal.audit import (
     AuditedQuerySet,
@@ -79,7 +80,7 @@ AUDITED_MODELS = [Firm, User, Membership, APIToken, Household, Account, TaxEntit
                   CustomizationLimit, ModelChange, FeeSchedule, FeeTier, ModelSubscription,
                   FirmSettings, HouseholdSettings, AccountSettings, TaxEntitySettings,
                   CommissionSchedule, NightlyPolicy, SavedFilter, DispositionPolicy,
-                  SettingsRule, SettingsRuleExemption]
+                  SettingsRule, SettingsRuleExemption, SpinoffPolicy]
 
 
 def _security(name="Audit Security"):
@@ -163,6 +164,7 @@ def _make(model, persona):
             action_id="CA1", type="split", effective_date=dt.date(2026, 11, 24),
             feed_file=_feed_file()), "description"),
         SecurityModel: (lambda: SecurityModel(code="LCAP"), "name"),
+        SpinoffPolicy: (lambda: SpinoffPolicy(policy="add_to_model"), "policy"),
         AssetAllocation: (lambda: AssetAllocation(code="BAL", name="Balanced",
                                                   risk_profile="moderate"), "name"),
         AllocationWeight: (lambda: AllocationWeight(allocation=_allocation(),
