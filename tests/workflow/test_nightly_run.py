@@ -9,12 +9,11 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from accounts.models import Account, AccountHold
-from optimizer.models import ProposedTrade
 from rebal.audit import audit_context
 from rebal.firm_context import firm_context
 from rebal.models import Alert
 from tests.workflow.factories import BUSINESS_DATE, demo_feeds, nightly_firm
-from workflow.models import NightlyRun, RunAccount, RunChunk, RunStage, Stage
+from workflow.models import AccountDisposition, NightlyRun, RunAccount, RunChunk, RunStage, Stage
 from workflow.services.analyze_stage import run_chunk_analyze
 from workflow.services.nightly import nightly_run_inline, nightly_run_start
 
@@ -48,7 +47,7 @@ def test_every_stage_is_recorded_and_every_account_has_one_outcome(firm):
         holds = defaultdict(list)
         for hold in AccountHold.objects.filter(cleared_at__isnull=True):
             holds[hold.account_id].append(hold.reason)
-        with_trades = set(ProposedTrade.objects.values_list("analysis_id", flat=True))
+        dispositions = {d.account_id: d for d in AccountDisposition.objects.filter(run=run)}
     assert [s.stage for s in stages] == list(Stage)
     assert all(s.status in ("succeeded", "skipped") for s in stages), \
         [(s.stage, s.status, s.note) for s in stages]
@@ -70,13 +69,19 @@ def test_every_stage_is_recorded_and_every_account_has_one_outcome(firm):
                 assert reason in outcome.reason
     analyzed = [o for o in outcomes.values() if o.status == "analyzed"]
     assert analyzed, "the demo book has analyzable accounts"
-    for outcome in analyzed:
-        expected = "review" if outcome.analysis_id in with_trades else "no_trades"
-        assert outcome.disposition == expected
+    # Sorted: one disposition per account; those not analyzed are suspended, with why.
+    assert set(dispositions) == set(outcomes)
+    for outcome in outcomes.values():
+        if outcome.status != "analyzed":
+            assert dispositions[outcome.account_id].disposition == "suspend"
+            assert dispositions[outcome.account_id].rule.startswith(
+                f"not analyzed ({outcome.status}): ")
     counts = {s.stage: s.counts for s in stages}
     assert counts["analyze"]["analyzed"] == len(analyzed)
     assert counts["analyze"]["skipped"] == sum(o.status == "skipped" for o in outcomes.values())
-    assert counts["sort"]["review"] == sum(o.disposition == "review" for o in analyzed)
+    for disposition in ("suspend", "review", "auto_trade"):
+        assert counts["sort"][disposition] == sum(
+            d.disposition == disposition for d in dispositions.values())
     assert counts["targets"]["accounts"] == sum(a.status == "open" for a in accounts)
     _assert_linked_households_share_a_chunk(firm, run)
     _assert_failed_accounts_alerted(firm, run)

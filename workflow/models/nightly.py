@@ -162,11 +162,6 @@ class RunAccount(FirmOwnedModel):
         FAILED = "failed", "Failed"
         SKIPPED = "skipped", "Skipped"
 
-    class Disposition(models.TextChoices):
-        NONE = "", "Not sorted"
-        NO_TRADES = "no_trades", "No trades"
-        REVIEW = "review", "Review"
-
     run = models.ForeignKey(NightlyRun, on_delete=models.CASCADE, related_name="accounts")
     account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="+")
     chunk = models.ForeignKey(RunChunk, null=True, blank=True, on_delete=models.CASCADE,
@@ -175,9 +170,6 @@ class RunAccount(FirmOwnedModel):
     reason = models.TextField(blank=True, default="")
     analysis = models.ForeignKey("optimizer.Analysis", null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="+")
-    disposition = models.CharField(max_length=20, choices=Disposition.choices, blank=True,
-                                   default="")
-    disposition_rule = models.CharField(max_length=200, blank=True, default="")
 
     class Meta:
         ordering = ["run", "account"]

@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Exists, OuterRef
-
 from accounts.models import Account
 from accounts.services.staleness import holdings_staleness_check
 from accounts.targets import resolve_in_chunks
@@ -19,15 +17,14 @@ from dataops.services.inbox import inbox_scan
 from dataops.services.monitoring import expected_files
 from models_hub.models import SecurityModel
 from models_hub.services import FollowingValue, fee_accruals_record
-from optimizer.models import Analysis, ProposedTrade
+from optimizer.models import Analysis
 from rebal.firm_context import require_firm
 from rebal.services import alert_raise
 from workflow.models import NightlyRun, RunAccount
 from workflow.services.analyze_stage import outcome_counts
+from workflow.services.dispositions import dispositions_assign
 
 CENT = Decimal("0.01")
-# Until the workflow's policies exist (issue 8), this is the one sorting rule.
-REVIEW_RULE = "Every analyzed account with proposed trades is reviewed (no policies yet)."
 
 
 @dataclass(frozen=True)
@@ -114,15 +111,9 @@ def fees_stage(run: NightlyRun) -> StageOutcome:
 
 
 def sort_stage(run: NightlyRun) -> StageOutcome:
-    """Give every analyzed account its disposition: review when it has trades (until the
-    workflow's policies exist), otherwise no trades."""
-    analyzed = RunAccount.objects.filter(run=run, status=RunAccount.Status.ANALYZED)
-    trades = ProposedTrade.objects.filter(analysis_id=OuterRef("analysis_id"))
-    review = analyzed.filter(Exists(trades)).update(
-        disposition=RunAccount.Disposition.REVIEW, disposition_rule=REVIEW_RULE)
-    no_trades = analyzed.exclude(Exists(trades)).update(
-        disposition=RunAccount.Disposition.NO_TRADES, disposition_rule=REVIEW_RULE)
-    return StageOutcome({"review": review, "no_trades": no_trades})
+    """Give every account of the run one disposition (suspend, review, auto-trade) and its
+    oversight lists, by the firm's policies (workflow.services.dispositions)."""
+    return StageOutcome(dispositions_assign(run_id=run.pk, as_of=run.business_date))
 
 
 def notify_stage(run: NightlyRun) -> StageOutcome:
