@@ -39,9 +39,10 @@ class PrivatePostgres:
 
 
 @contextmanager
-def private_postgres() -> Iterator[PrivatePostgres]:
+def private_postgres(options: str = "") -> Iterator[PrivatePostgres]:
     """initdb a cluster in a new temporary folder (trust auth, no fsync: it is thrown away),
-    start it on a free port bound to 127.0.0.1, yield it, stop it and remove the folder."""
+    start it on a free port bound to 127.0.0.1, yield it, stop it and remove the folder.
+    `options` are more server options (`-c name=value …`), which win over these defaults."""
     # Not under pytest's folder: the postgres user must be able to reach it.
     tmp_dir = Path(tempfile.mkdtemp(prefix="rebal-private-pg-"))
     data = tmp_dir / "pgdata"
@@ -55,9 +56,9 @@ def private_postgres() -> Iterator[PrivatePostgres]:
                    check=True, capture_output=True)
     port = free_port()
     log = data / "server.log"
-    options = (f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off "
-               "-c synchronous_commit=off -c full_page_writes=off")
-    subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", options,
+    server_options = (f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off "
+                      f"-c synchronous_commit=off -c full_page_writes=off {options}")
+    subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", server_options,
                                  "-l", str(log), "-w", "start"]), check=True,
                    capture_output=True)
     try:
