@@ -79,6 +79,12 @@ def test_every_stage_is_recorded_and_every_account_has_one_outcome(firm):
     counts = {s.stage: s.counts for s in stages}
     assert counts["analyze"]["analyzed"] == len(analyzed)
     assert counts["analyze"]["skipped"] == sum(o.status == "skipped" for o in outcomes.values())
+    # Where the analysis's time went, per chunk and summed on the stage.
+    with firm_context(firm):
+        split = list(RunChunk.objects.filter(run=run).values_list(
+            "load_seconds", "solve_seconds", "write_seconds", "seconds"))
+    assert all(0 < load + solve + write <= seconds for load, solve, write, seconds in split)
+    assert counts["analyze"]["solve_seconds"] == round(sum(s for _, s, _, _ in split), 3)
     for disposition in ("suspend", "review", "auto_trade"):
         assert counts["sort"][disposition] == sum(
             d.disposition == disposition for d in dispositions.values())

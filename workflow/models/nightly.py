@@ -146,6 +146,10 @@ class RunChunk(FirmOwnedModel):
     times_queued = models.PositiveIntegerField(default=1)
     finished_at = models.DateTimeField(null=True, blank=True)
     seconds = models.FloatField(null=True, blank=True)  # the task's own time on the chunk
+    # Where the analysis's time went: loading inputs, solving (shadows included), writing.
+    load_seconds = models.FloatField(null=True, blank=True)
+    solve_seconds = models.FloatField(null=True, blank=True)
+    write_seconds = models.FloatField(null=True, blank=True)
 
     class Meta:
         ordering = ["run", "number"]

@@ -21,7 +21,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from accounts.models import Account, AccountHold
-from optimizer.chunk_analysis import AccountOutcome, chunk_analyze
+from optimizer.chunk_analysis import AccountOutcome, ChunkTimings, chunk_analyze
 from workflow.chunking import AccountLink, plan_chunks
 from workflow.models import NightlyRun, RunAccount, RunChunk, RunStage
 
@@ -64,11 +64,12 @@ def analyze_stage_plan(*, run: NightlyRun, chunk_size: int) -> list[RunChunk]:
         for number, ids in enumerate(plan_chunks(links, chunk_size), start=1)])
 
 
-def _analyze(account_ids: Sequence[int], as_of: date) -> list[AccountOutcome]:
+def _analyze(account_ids: Sequence[int], as_of: date,
+             timings: ChunkTimings) -> list[AccountOutcome]:
     """Analyze and store the accounts' analyses (with their tax-naive shadows), one outcome
     per account id; in a savepoint, so that a failure of the whole chunk leaves nothing."""
     with transaction.atomic():
-        return chunk_analyze(account_ids=account_ids, as_of=as_of)
+        return chunk_analyze(account_ids=account_ids, as_of=as_of, timings=timings)
 
 
 def failure_reason(error: BaseException) -> str:
@@ -99,8 +100,9 @@ def run_chunk_analyze(*, chunk_id: int) -> ChunkResult:
     done = set(RunAccount.objects.filter(run=chunk.run, account_id__in=chunk.account_ids)
                .values_list("account_id", flat=True))
     todo = [pk for pk in chunk.account_ids if pk not in done]
+    timings = ChunkTimings()
     try:
-        outcomes = _analyze(todo, chunk.run.business_date) if todo else []
+        outcomes = _analyze(todo, chunk.run.business_date, timings) if todo else []
     except Exception as error:
         reason = f"The chunk's analysis failed: {failure_reason(error)}"
         outcomes = [AccountOutcome(pk, None, reason) for pk in todo]
@@ -115,7 +117,11 @@ def run_chunk_analyze(*, chunk_id: int) -> ChunkResult:
     chunk.status = RunChunk.Status.DONE
     chunk.finished_at = timezone.now()
     chunk.seconds = round(time.monotonic() - started, 3)
-    chunk.save(update_fields=["status", "finished_at", "seconds"])
+    chunk.load_seconds = round(timings.load, 3)
+    chunk.solve_seconds = round(timings.solve, 3)
+    chunk.write_seconds = round(timings.write, 3)
+    chunk.save(update_fields=["status", "finished_at", "seconds", "load_seconds",
+                              "solve_seconds", "write_seconds"])
     failed = sum(1 for o in outcomes if o.failure)
     return ChunkResult(chunk_id, len(outcomes) - failed, failed, len(done))
 
@@ -129,14 +135,21 @@ def outcome_counts(run: NightlyRun) -> dict[str, int]:
 def analyze_stage_counts(run: NightlyRun) -> dict[str, Any]:
     """What the stage did: accounts by outcome, chunks, and the chunks' task time."""
     by_status = outcome_counts(run)
-    chunks = list(RunChunk.objects.filter(run=run).values_list("seconds", "times_queued"))
+    chunks = list(RunChunk.objects.filter(run=run).values_list(
+        "times_queued", "seconds", "load_seconds", "solve_seconds", "write_seconds"))
+
+    def total(column: int) -> float:
+        return round(sum(row[column] or 0.0 for row in chunks), 3)
+
     return {
         "analyzed": by_status.get(RunAccount.Status.ANALYZED, 0),
         "failed": by_status.get(RunAccount.Status.FAILED, 0),
         "skipped": by_status.get(RunAccount.Status.SKIPPED, 0),
         "chunks": len(chunks),
-        "chunk_seconds": round(sum(s or 0.0 for s, _ in chunks), 3),
-        "requeued": sum(max(n - 1, 0) for _, n in chunks),
+        "requeued": sum(max(row[0] - 1, 0) for row in chunks),
+        # Worker seconds, summed over the chunks (the stage's own time is its wall time).
+        "chunk_seconds": total(1), "load_seconds": total(2), "solve_seconds": total(3),
+        "write_seconds": total(4),
     }
 
 
