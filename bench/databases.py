@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
 from psycopg2 import sql
@@ -66,6 +67,17 @@ def in_django(database_urls: dict[str, str], code: str) -> dict[str, object]:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def analyze(name: str) -> None:
+    """Planner statistics for a freshly loaded database, as autovacuum would gather them."""
+    connection = psycopg2.connect(urlunsplit(urlsplit(admin_url())._replace(path="/" + name)))
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    finally:
+        connection.close()
+
+
 def template_ensure(name: str, build: Callable[[DatabaseUrls], Any], *,
                     rebuild: bool = False) -> Any:
     """Build the template database `name` with `build(urls)` unless it exists (or `rebuild`).
@@ -76,6 +88,7 @@ def template_ensure(name: str, build: Callable[[DatabaseUrls], Any], *,
     started = time.perf_counter()
     building = f"{name}_building"
     result = build(ensure_database(admin_url(), building, recreate=True))
+    analyze(building)
     drop_database(admin_url(), name)
     _execute(sql.SQL("ALTER DATABASE {} RENAME TO {}").format(sql.Identifier(building),
                                                               sql.Identifier(name)))

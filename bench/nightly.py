@@ -29,10 +29,14 @@ import io
 import json
 import os
 import random
+import re
+import shutil
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -74,6 +78,9 @@ def accounts_file(count: int) -> bytes:
 HOLDINGS = """
 import csv as csv_module, io as io_module
 from datetime import timedelta
+import numpy as np
+from django.db import connection, transaction
+from optimizer.core import synthetic
 from accounts.targets import resolve_in_chunks
 with firm_context(firm):
     publish(hub.program_propose(
@@ -112,7 +119,6 @@ sale_day, buy_day = day - timedelta(days=14), day - timedelta(days=11)
 rng = random.Random(3)
 tickers = sorted(by_ticker)
 price = {t: Decimal(str(round(rng.lognormvariate(4.2, 0.6), 2))) for t in tickers}
-FACTORS = [f"F{i:02d}" for i in range(20)]
 by_ticker_id = {s.pk: t for t, s in by_ticker.items()}
 
 
@@ -127,24 +133,47 @@ def table(header, rows):
 files = {}
 files[f"prices_{day:%Y%m%d}.csv"] = table(["as_of_date", "ticker", "close"], (
     [day.isoformat(), t, price[t]] for t in tickers))
+# The risk model: the stocks' from the optimizer's synthetic 20-factor universe (market,
+# sectors, styles); each ETF family (E1, E2, E3, F1 of one asset class) shares exposures to
+# within a hair, as the members of an equivalence set do.
+stock_tickers = [t for t in tickers if t.startswith("S")]
+world = synthetic.universe(seed=7, securities=len(stock_tickers), factors=20)
+factors = list(world.risk.factors)
+exposure = {t: world.risk.exposures[i] for i, t in enumerate(stock_tickers)}
+specific = {t: float(world.risk.specific_variance[i]) for i, t in enumerate(stock_tickers)}
+family_rng = np.random.default_rng(11)
+families = {}
+for t in tickers:
+    if t.startswith("S"):
+        continue
+    family = t[:-2]
+    if family not in families:
+        market = 0.0 if family == "CASH" else 0.15 if family.startswith("FI") else 1.0
+        families[family] = np.concatenate([[market], family_rng.normal(0, 0.15,
+                                                                      len(factors) - 1)])
+    exposure[t] = families[family] + family_rng.normal(0, 0.005, len(factors))
+    specific[t] = float(family_rng.uniform(0.0002, 0.0006))
 files[f"risk_exposures_{day:%Y%m%d}.csv"] = table(
     ["as_of_date", "ticker", "factor", "exposure"],
-    ([day.isoformat(), t, f, f"{rng.gauss(1.0 if f == 'F00' else 0.0, 0.3):.6f}"]
-     for t in tickers for f in FACTORS))
+    ([day.isoformat(), t, f, f"{exposure[t][i]:.6f}"] for t in tickers
+     for i, f in enumerate(factors)))
 files[f"risk_covariance_{day:%Y%m%d}.csv"] = table(
     ["as_of_date", "factor_1", "factor_2", "covariance"],
-    ([day.isoformat(), a, b, f"{(0.03 if a == 'F00' else 0.004) if a == b else 0.0005:.6f}"]
-     for i, a in enumerate(FACTORS) for b in FACTORS[i:]))
+    ([day.isoformat(), a, factors[j], f"{world.risk.factor_covariance[i, j]:.10f}"]
+     for i, a in enumerate(factors) for j in range(i, len(factors))))
 files[f"risk_specific_{day:%Y%m%d}.csv"] = table(
     ["as_of_date", "ticker", "specific_variance"],
-    ([day.isoformat(), t,
-      f"{rng.uniform(0.02, 0.09) if t.startswith('S') else rng.uniform(0.002, 0.01):.6f}"]
-     for t in tickers))
+    ([day.isoformat(), t, f"{specific[t]:.8f}"] for t in tickers))
 
 stocks = [t for t in tickers if t.startswith("S")]
 etf_alternatives = {t: [o for o in tickers if o[:-2] == t[:-2] and o != t and o[-2] == "E"]
                     for t in tickers if not t.startswith("S")}
 lot_rows, cash_rows, base_lot_rows, base_cash_rows, transaction_rows = [], [], [], [], []
+# The lots of the accounts that did not trade in the window are copied in directly (below):
+# one tax_lots file of several million rows would need more memory than the feed's parse has.
+quiet_lots = open(Path(FOLDER, "quiet_lots.csv"), "w")
+quiet_writer = csv_module.writer(quiet_lots, lineterminator="\\n")
+lot_count = 0
 counts = {"direct": 0, "model": 0, "active": 0}
 ids = [pk for pk, *_ in accounts]
 numbers = {pk: (number, program, status) for pk, number, program, status in accounts}
@@ -178,9 +207,11 @@ with firm_context(firm), audit_context(system_job="bench"):
                     for t in rng.sample(stocks, 3):
                         holdings[t] = 0.01
             total = sum(holdings.values())
-            # Most accounts sit near their target; some received a deposit to invest.
+            # Most accounts sit near their target with the 1% cash they keep (Rebal's default)
+            # and few lots at a loss (last night's run harvested what was worth it); some
+            # received a deposit to invest.
             cash = value * (rng.uniform(0.04, 0.08) if rng.random() < 0.15
-                            else rng.uniform(0.005, 0.02))
+                            else rng.uniform(0.010, 0.016))
             lots = []
             for t, w in sorted(holdings.items()):
                 dollars = (value - cash) * w / total * rng.lognormvariate(0, 0.04)
@@ -189,14 +220,16 @@ with firm_context(firm), audit_context(system_job="bench"):
                 for k in range(parts):
                     q = shares // parts + (shares % parts if k == 0 else 0)
                     acquired = day - timedelta(days=rng.randint(20, 3600))
-                    basis = float(price[t]) * q * rng.lognormvariate(-0.15, 0.3)
+                    basis = float(price[t]) * q * rng.lognormvariate(-0.35, 0.12)
                     lots.append([number, t, f"{t}-{k}", q, f"{basis:.2f}", acquired.isoformat()])
             cash = Decimal(f"{cash:.2f}")
-            if n % 10 == 1 and len(lots) > 3:
+            active = n % 10 == 1 and len(lots) > 3
+            if active:
                 # Active in the window: sold a lot at a loss, then bought another security.
                 counts["active"] += 1
                 sold = next((lot for lot in lots if float(lot[4]) > float(price[lot[1]]) * lot[3]
                              and lot[1] != lots[0][1]), lots[-1])
+                sold[4] = f"{float(price[sold[1]]) * sold[3] * 1.15:.2f}"  # sold at a loss
                 bought = lots[0]
                 base = [lot for lot in lots if lot is not bought]
                 lots = [lot for lot in lots if lot is not sold]
@@ -211,16 +244,22 @@ with firm_context(firm), audit_context(system_job="bench"):
                 transaction_rows.append([number, f"{number}-B", buy_day.isoformat(), "buy",
                                          bought[1], bought[3],
                                          f"{cost / bought[3]:.6f}", f"{-cost:.2f}", bought[2]])
-            lot_rows.extend(lots)
+            if active:
+                lot_rows.extend(lots)
+            else:
+                quiet_writer.writerows([item.account_id, by_ticker[lot[1]].pk, *lot[2:]]
+                                       for lot in lots)
+            lot_count += len(lots)
             cash_rows.append([number, f"{cash:.2f}"])
+quiet_lots.close()
 lot_header = ["account_number", "ticker", "lot_id", "quantity", "cost_basis", "acquired_date"]
 files[f"tax_lots_{base_day:%Y%m%d}.csv"] = table(lot_header, base_lot_rows)
 files[f"cash_{base_day:%Y%m%d}.csv"] = table(["account_number", "cash"], base_cash_rows)
 files[f"transactions_{day:%Y%m%d}.csv"] = table(
     ["account_number", "transaction_id", "trade_date", "type", "ticker", "quantity", "price",
      "amount", "lot_id"], transaction_rows)
-files[f"tax_lots_{day:%Y%m%d}.csv"] = table(lot_header, lot_rows)
 files[f"cash_{day:%Y%m%d}.csv"] = table(["account_number", "cash"], cash_rows)
+files[f"tax_lots_{day:%Y%m%d}.csv"] = table(lot_header, lot_rows)
 loads = {}
 for name, data in files.items():
     started_file = time.perf_counter()
@@ -228,14 +267,42 @@ for name, data in files.items():
                                    delivery=Delivery(door="cli", delivered_by="bench"))
     assert loaded.status == "loaded", (name, loaded.status, loaded.error)
     loads[name] = [loaded.rows_loaded, round(time.perf_counter() - started_file, 1)]
+lots_file = loaded  # the date's tax_lots file, loaded after its cash file: it gave every
+# account it does not name an empty lot set, which the quiet accounts' lots now fill
+started_file = time.perf_counter()
+with firm_context(firm), transaction.atomic(), connection.cursor() as cursor:
+    cursor.execute("CREATE TEMP TABLE quiet_lots (account_id bigint, security_id bigint, "
+                   "lot_id varchar(50), quantity numeric, cost_basis numeric, "
+                   "acquired_date date) ON COMMIT DROP")
+    with open(Path(FOLDER, "quiet_lots.csv")) as source:
+        cursor.cursor.copy_expert("COPY quiet_lots FROM STDIN WITH (FORMAT csv)", source)
+    # The lot sets the file just created have no planner statistics yet (the app role may
+    # not ANALYZE the table): join through an analyzed copy, else a nested loop crawls.
+    cursor.execute("CREATE TEMP TABLE quiet_sets ON COMMIT DROP AS SELECT account_id, id "
+                   "FROM accounts_lotset WHERE feed_file_id = %s", [lots_file.pk])
+    cursor.execute("ANALYZE quiet_lots")
+    cursor.execute("ANALYZE quiet_sets")
+    cursor.execute(
+        "INSERT INTO accounts_taxlot (firm_id, lot_set_id, account_id, security_id, lot_id, "
+        "quantity, cost_basis, acquired_date, holding_period_start, wash_sale_adjustment) "
+        "SELECT %s, s.id, q.account_id, q.security_id, q.lot_id, q.quantity, q.cost_basis, "
+        "q.acquired_date, NULL, 0 FROM quiet_lots q JOIN quiet_sets s "
+        "ON s.account_id = q.account_id", [firm.pk])
+    copied = cursor.rowcount
+    cursor.execute(
+        "UPDATE accounts_lotset s SET lot_count = c.n FROM (SELECT qs.id, count(*) AS n "
+        "FROM quiet_lots q JOIN quiet_sets qs ON qs.account_id = q.account_id "
+        "GROUP BY qs.id) c WHERE s.id = c.id")
+loads["quiet lots (copied)"] = [copied, round(time.perf_counter() - started_file, 1)]
+Path(FOLDER, "quiet_lots.csv").unlink()
 print(json.dumps({"seconds": round(time.perf_counter() - started, 1), "loads": loads,
-                  "lots": len(lot_rows), **counts}))
+                  "lots": lot_count, **counts}))
 """
 
 # One worker process: the chunks it is given, each in its own transaction, as a chunk task
 # would run them.
 WORKER = """
-import json, resource, time
+import json, time
 from datetime import date
 from pathlib import Path
 import django
@@ -245,22 +312,15 @@ from optimizer.chunk_analysis import ChunkTimings, chunk_analyze
 from rebal.firm_context import firm_context
 from rebal.models import Firm
 
-chunks = json.loads(Path(CHUNKS).read_text())
 firm = Firm.objects.get(code="BENCH")
-timings = ChunkTimings()
-started = time.perf_counter()
-failures = {}
-for chunk in chunks:
+out = []
+for chunk in json.loads(Path(CHUNKS).read_text()):
+    timings = ChunkTimings()
     with firm_context(firm), transaction.atomic():
-        for outcome in chunk_analyze(account_ids=chunk, as_of=date.fromisoformat("DAY"),
-                                     timings=timings):
-            if outcome.failure:
-                failures[outcome.failure[:60]] = failures.get(outcome.failure[:60], 0) + 1
-print(json.dumps({"seconds": time.perf_counter() - started, "load": timings.load,
-                  "solve": timings.solve, "write": timings.write,
-                  "accounts": timings.accounts, "failed": timings.failed,
-                  "naive_solves": timings.naive_solves, "failures": failures,
-                  "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
+        chunk_analyze(account_ids=chunk, as_of=date.fromisoformat("DAY"), timings=timings)
+    out.append({"accounts": timings.accounts, "load": timings.load, "solve": timings.solve,
+                "write": timings.write})
+print(json.dumps({"chunks": out}))
 """
 
 CHUNKING = """
@@ -289,21 +349,32 @@ print(json.dumps({"chunks": chunks}))
 
 SUMMARY = """
 import json
+from collections import Counter
 import django
 django.setup()
+from django.db.models import Count
 from optimizer.models import Analysis, ProposedTrade
-from django.db.models import Count, Sum
 from rebal.firm_context import firm_context
 from rebal.models import Firm
 
 firm = Firm.objects.get(code="BENCH")
 with firm_context(firm):
     statuses = dict(Analysis.objects.values_list("status").annotate(n=Count("pk")))
-    naive = Analysis.objects.filter(naive_estimated_tax__isnull=False).aggregate(
-        n=Count("pk"), tax=Sum("naive_estimated_tax"))
+    shadows = Analysis.objects.filter(naive_estimated_tax__isnull=False).count()
     trades = ProposedTrade.objects.count()
-print(json.dumps({"statuses": statuses, "trades": trades, "with_shadow": naive["n"],
-                  "naive_tax": str(naive["tax"])}))
+    failures, analyze_seconds = {}, None
+    try:
+        from workflow.models import RunAccount, RunStage
+    except ImportError:
+        pass
+    else:
+        failures = dict(Counter(reason[:70] for reason in RunAccount.objects.filter(
+            status__in=["failed", "skipped"]).values_list("reason", flat=True)))
+        stage = RunStage.objects.filter(stage="analyze").first()
+        if stage is not None and stage.duration_seconds is not None:
+            analyze_seconds = stage.duration_seconds
+print(json.dumps({"statuses": statuses, "trades": trades, "with_shadow": shadows,
+                  "failures": failures, "analyze_seconds": analyze_seconds}))
 """
 
 
@@ -313,6 +384,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--chunk", type=int, default=500)
     parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--direct", action="store_true",
+                        help="processes calling chunk_analyze, without Celery and the workflow")
     args = parser.parse_args()
     template = f"rebal_bench_nightly_{args.accounts}a"
     folder = ROOT / ".rebal" / "bench" / f"nightly_{args.accounts}a"
@@ -330,49 +403,123 @@ def main() -> None:
 
     template_ensure(template, build, rebuild=args.rebuild)
     with template_clone(template) as urls:
-        env = django_env(urls)
-        chunks = in_django(env, CHUNKING.replace("SIZE", str(args.chunk)))["chunks"]
-        assert isinstance(chunks, list)
-        shares = []
-        for worker in range(args.workers):
-            path = folder / f"chunks_{worker}.json"
-            path.write_text(json.dumps(chunks[worker::args.workers]))
-            shares.append(path)
+        if args.direct:
+            _run_direct(urls, folder, args.workers, args.chunk)
+        else:
+            _run_celery(urls, folder, args.workers)
 
-        started = time.perf_counter()
-        processes = [
-            subprocess.Popen(
-                [sys.executable, "-c", WORKER.replace("CHUNKS", repr(str(share)))
-                 .replace("DAY", BUSINESS_DATE)],
-                env={**os.environ, "DJANGO_SETTINGS_MODULE": "rebal.settings.test",
-                     "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", **env},
-                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            for share in shares]
-        results = []
-        for process in processes:
-            out, err = process.communicate()
-            if process.returncode:
-                raise SystemExit(f"worker failed:\n{err[-3000:]}")
-            results.append(json.loads(out.strip().splitlines()[-1]))
-        wall = time.perf_counter() - started
-        summary = in_django(env, SUMMARY)
-    accounts = sum(r["accounts"] for r in results)
-    load = sum(r["load"] for r in results)
-    solve = sum(r["solve"] for r in results)
-    write = sum(r["write"] for r in results)
-    busy = load + solve + write
-    print(f"{accounts:,} accounts in {len(chunks)} chunks, {args.workers} worker processes: "
-          f"{wall:.1f} s wall ({wall / 60:.1f} min)")
+
+def _worker_env(urls: DatabaseUrls, **extra: str) -> dict[str, str]:
+    """A worker's environment: the app role only, one BLAS thread (a core per process)."""
+    env = {key: value for key, value in os.environ.items()
+           if key not in {"REBAL_OWNER_DATABASE_URL", "REBAL_ADMIN_DATABASE_URL"}}
+    return {**env, "DJANGO_SETTINGS_MODULE": "rebal.settings.test", "OMP_NUM_THREADS": "1",
+            "OPENBLAS_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1", **django_env(urls), **extra}
+
+
+def _report(wall: float, workers: int, timings: list[dict[str, float]], summary: dict[str, Any],
+            extra: str = "") -> None:
+    accounts = int(sum(t["accounts"] for t in timings))
+    load, solve, write = (sum(t[key] for t in timings) for key in ("load", "solve", "write"))
+    busy = (load + solve + write) or 1.0
+    print(f"analyze stage: {accounts:,} accounts in {len(timings)} chunks, {workers} worker "
+          f"processes: {wall:.1f} s wall ({wall / 60:.1f} min){extra}")
     print(f"split (worker seconds): load {load:.1f} ({load / busy:.0%}), solve {solve:.1f} "
-          f"({solve / busy:.0%}, tax-naive shadows included: "
-          f"{sum(r['naive_solves'] for r in results):,}), write {write:.1f} "
+          f"({solve / busy:.0%}, tax-naive shadows included), write {write:.1f} "
           f"({write / busy:.0%})")
-    print(f"{accounts / (wall / 3600) / args.workers:,.0f} accounts per hour per core; "
-          f"failed {sum(r['failed'] for r in results):,} "
-          f"({', '.join(f'{k}…: {v}' for r in results for k, v in r['failures'].items())}); "
-          f"peak memory per worker {max(r['peak_rss_mb'] for r in results)} MB")
+    print(f"{accounts / (wall / 3600) / workers:,.0f} accounts per hour per core")
     print(f"stored: {summary['statuses']}, {summary['trades']:,} proposed trades, "
-          f"{summary['with_shadow']:,} tax-naive shadows")
+          f"{summary['with_shadow']:,} tax-naive shadows; failed: {summary['failures']}")
+
+
+CHUNK_LINE = re.compile(r"chunk of (\d+) accounts: load ([\d.]+) s, solve ([\d.]+) s, "
+                        r"write ([\d.]+) s")
+
+
+def _run_celery(urls: DatabaseUrls, folder: Path, workers: int) -> None:
+    """The workflow's nightly run through real Celery workers (solo pool, one process each)
+    on a private Redis; the analyze stage's wall time is the run's own record of it."""
+    redis_server = shutil.which("redis-server")
+    if redis_server is None:
+        raise SystemExit("redis-server is needed for the Celery run (or use --direct)")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    redis = subprocess.Popen([redis_server, "--port", str(port), "--bind", "127.0.0.1",
+                              "--save", "", "--appendonly", "no", "--dir", str(folder)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = _worker_env(urls, REDIS_URL=f"redis://127.0.0.1:{port}/0",
+                      REBAL_CELERY_QUEUE="bench")
+    logs = [folder / f"worker_{n}.log" for n in range(workers)]
+    processes = []
+    try:
+        for n, log in enumerate(logs):
+            with log.open("wb") as out:
+                processes.append(subprocess.Popen(
+                    [str(Path(sys.executable).parent / "celery"), "-A", "rebal", "worker",
+                     "-P", "solo", "-l", "info", "-Q", "bench", "-n", f"bench{n}@%h",
+                     "--without-gossip", "--without-mingle"], env=env, cwd=ROOT, stdout=out,
+                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL))
+        for process, log in zip(processes, logs, strict=True):
+            _wait_ready(process, log)
+        started = time.perf_counter()
+        command = subprocess.run(
+            [sys.executable, "manage.py", "run_nightly", "--firm", "BENCH", "--date",
+             BUSINESS_DATE, "--wait", "--timeout", "7200"], env=env, cwd=ROOT,
+            capture_output=True, text=True)
+        wall = time.perf_counter() - started
+    finally:
+        for process in [*processes, redis]:
+            process.terminate()
+        for process in [*processes, redis]:
+            process.wait(timeout=30)
+    print(command.stdout.strip())
+    if command.returncode:
+        raise SystemExit(f"run_nightly failed:\n{command.stderr[-3000:]}")
+    timings = [{"accounts": int(m[1]), "load": float(m[2]), "solve": float(m[3]),
+                "write": float(m[4])}
+               for log in logs for m in CHUNK_LINE.finditer(log.read_text(errors="replace"))]
+    summary = in_django(django_env(urls), SUMMARY)
+    stage = summary["analyze_seconds"]
+    _report(float(stage) if stage else wall, workers, timings, summary,
+            extra=f" (the whole cycle, every stage: {wall:.1f} s)")
+
+
+def _wait_ready(process: subprocess.Popen[bytes], log: Path, timeout: float = 120) -> None:
+    """Until the Celery worker says it is ready; a worker that exits first stops the run."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"a worker exited:\n{log.read_text(errors='replace')[-3000:]}")
+        if " ready." in log.read_text(errors="replace"):
+            return
+        time.sleep(0.5)
+    raise SystemExit(f"a worker was not ready after {timeout:.0f} s")
+
+
+def _run_direct(urls: DatabaseUrls, folder: Path, workers: int, size: int) -> None:
+    """`workers` processes calling `chunk_analyze` over chunks, without Celery."""
+    chunks = in_django(django_env(urls), CHUNKING.replace("SIZE", str(size)))["chunks"]
+    assert isinstance(chunks, list)
+    shares = []
+    for worker in range(workers):
+        path = folder / f"chunks_{worker}.json"
+        path.write_text(json.dumps(chunks[worker::workers]))
+        shares.append(path)
+    started = time.perf_counter()
+    processes = [
+        subprocess.Popen([sys.executable, "-c", WORKER.replace("CHUNKS", repr(str(share)))
+                          .replace("DAY", BUSINESS_DATE)], env=_worker_env(urls), cwd=ROOT,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for share in shares]
+    timings = []
+    for process in processes:
+        out, err = process.communicate()
+        if process.returncode:
+            raise SystemExit(f"worker failed:\n{err[-3000:]}")
+        timings.extend(json.loads(out.strip().splitlines()[-1])["chunks"])
+    wall = time.perf_counter() - started
+    _report(wall, workers, timings, in_django(django_env(urls), SUMMARY))
 
 
 if __name__ == "__main__":

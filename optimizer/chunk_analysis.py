@@ -140,9 +140,13 @@ def chunk_analyze(*, account_ids: Sequence[int], as_of: date,
     timings.solve += writing - solving
 
     ids = analyses_write(firm=firm, analyses=list(solved.values()))
-    timings.write += time.perf_counter() - writing
+    done = time.perf_counter()
+    timings.write += done - writing
     timings.accounts += len(account_ids)
     timings.failed += len(failures)
+    logger.info("chunk of %d accounts: load %.3f s, solve %.3f s, write %.3f s; %d failed",
+                len(account_ids), solving - started, writing - solving, done - writing,
+                len(failures))
     return [AccountOutcome(pk, ids[pk], "") if pk in ids else AccountOutcome(
         pk, None, failures.get(pk, "The account is not an account of this firm."))
         for pk in account_ids]
