@@ -34,11 +34,17 @@ def deadline_for(*, business_date: date, start: time, deadline: time, zone: Zone
                      zone=zone).deadline
 
 
-def due_cycle(*, now: datetime, start: time, deadline: time, zone: ZoneInfo) -> DueCycle | None:
-    """The cycle due at `now` (started and not yet past its deadline), if today is a business
-    day in the firm's zone; None otherwise."""
+def todays_cycle(*, now: datetime, start: time, deadline: time,
+                 zone: ZoneInfo) -> DueCycle | None:
+    """The cycle of the day `now` falls on in the firm's zone; None unless a business day."""
     local = now.astimezone(zone)
     if not is_business_day(local.date()):
         return None
-    cycle = cycle_for(trading_day=local.date(), start=start, deadline=deadline, zone=zone)
-    return cycle if cycle.starts_at <= now < cycle.deadline else None
+    return cycle_for(trading_day=local.date(), start=start, deadline=deadline, zone=zone)
+
+
+def due_cycle(*, now: datetime, start: time, deadline: time, zone: ZoneInfo) -> DueCycle | None:
+    """The cycle due at `now` (started and not yet past its deadline), if today is a business
+    day in the firm's zone; None otherwise."""
+    cycle = todays_cycle(now=now, start=start, deadline=deadline, zone=zone)
+    return cycle if cycle is not None and cycle.starts_at <= now < cycle.deadline else None

@@ -21,9 +21,8 @@ def run_chunk_analyze_task(*, firm_id: int, chunk_id: int) -> bool:
 
 @firm_task(name="workflow.nightly_tick", **OPTIONS)
 def nightly_tick_task(*, firm_id: int) -> int:
-    """Start the firm's cycle if due; sweep its running runs."""
-    nightly.nightly_run_due_start()
-    return nightly.nightly_runs_sweep().chunks_requeued
+    """Start the firm's cycle if due, alert on a missing one, sweep its running runs."""
+    return nightly.nightly_tick().sweep.chunks_requeued
 
 
 @app.task(name="workflow.nightly_tick_all")

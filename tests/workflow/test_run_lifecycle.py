@@ -22,6 +22,7 @@ from workflow.services.nightly import (
     nightly_run_inline,
     nightly_run_start,
     nightly_runs_sweep,
+    nightly_tick,
 )
 
 pytestmark = pytest.mark.django_db
@@ -56,6 +57,18 @@ def test_the_schedule_starts_the_run_once_on_business_days_only(firm):
         policy.save()
         assert nightly_run_due_start(now=DUE + timedelta(days=2)) is None  # switched off
         assert NightlyRun.objects.count() == 1
+
+
+def test_a_missing_run_is_alerted_once_after_the_deadline(firm):
+    after_deadline = DUE + timedelta(hours=2)  # 09:00 in New York
+    with firm_context(firm), audit_context(system_job="tests"):
+        assert nightly_tick(now=DUE - timedelta(hours=1)).missing_alerted is False  # 06:00
+        assert nightly_tick(now=after_deadline).missing_alerted is True
+        assert nightly_tick(now=after_deadline + timedelta(minutes=1)).missing_alerted is False
+        alert = Alert.objects.get(kind="nightly_run_missing")
+        assert NightlyRun.objects.count() == 0  # past the deadline, nothing is started late
+    assert alert.subject == "Nightly run 2026-11-24" and alert.occurrences == 1
+    assert "by its deadline 08:30 EST" in alert.message
 
 
 def _until_analyze_waits(run):

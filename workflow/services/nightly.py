@@ -20,10 +20,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from rebal.firm_context import require_firm
+from rebal.models import Alert
 from rebal.services import alert_raise
 from workflow.models import NightlyPolicy, NightlyRun, RunChunk, RunStage, Stage
 from workflow.models.nightly import STAGE_ORDER
-from workflow.schedule import deadline_for, due_cycle
+from workflow.schedule import deadline_for, due_cycle, todays_cycle
 from workflow.services import stages
 from workflow.services.analyze_stage import (
     analyze_stage_counts,
@@ -98,6 +99,46 @@ def nightly_run_due_start(*, now: datetime | None = None) -> NightlyRun | None:
         return None
     run, created = nightly_run_start(business_date=due.business_date, trigger="schedule")
     return run if created else None
+
+
+def nightly_run_missing_check(*, now: datetime | None = None) -> bool:
+    """Alert once when today's cycle has no run by its deadline (beat or the workers were
+    down); True when it alerted. A firm whose cycle is switched off is not alerted."""
+    firm = require_firm()
+    policy = nightly_policy()
+    if not policy.is_active:
+        return False
+    now = now or timezone.now()
+    cycle = todays_cycle(now=now, start=policy.start_time, deadline=policy.deadline_time,
+                         zone=ZoneInfo(firm.timezone))
+    if cycle is None or now < cycle.deadline or NightlyRun.objects.filter(
+            business_date=cycle.business_date).exists():
+        return False
+    subject = f"Nightly run {cycle.business_date:%Y-%m-%d}"
+    if Alert.objects.filter(kind="nightly_run_missing", subject=subject,
+                            acknowledged_at__isnull=True).exists():
+        return False
+    alert_raise(firm=firm, kind="nightly_run_missing", severity="critical", subject=subject,
+                message=(f"No nightly run started for {cycle.business_date:%Y-%m-%d} by its "
+                         f"deadline {cycle.deadline:%H:%M %Z}; start it with run_nightly once "
+                         "the workers are up."),
+                roles=["overlay_manager", "management"])
+    return True
+
+
+@dataclass(frozen=True)
+class Tick:
+    started: NightlyRun | None
+    missing_alerted: bool
+    sweep: Sweep
+
+
+def nightly_tick(*, now: datetime | None = None) -> Tick:
+    """Beat's work for the firm: start its due run, alert on a missing one, sweep running
+    runs."""
+    now = now or timezone.now()
+    return Tick(nightly_run_due_start(now=now), nightly_run_missing_check(now=now),
+                nightly_runs_sweep(now=now))
 
 
 @dataclass(frozen=True)
