@@ -13,6 +13,7 @@ NAVIGATION = [
     ("Feeds", "feed-list", "feed.view"),
     ("Data exceptions", "data-exceptions", "feed.view"),
     ("Nightly runs", "run-list", "run.view"),
+    ("Filters", "filter-list", "filter.view"),
     ("People", "member-list", "membership.view"),
     ("API tokens", "token-list", "token.view"),
 ]
@@ -24,6 +25,8 @@ SECTION_OF = {
     "feed-detail": "feed-list",
     "feed-monitor": "feed-list",
     "run-detail": "run-list",
+    "filter-new": "filter-list",
+    "filter-edit": "filter-list",
     "unknown-security-list": "data-exceptions",
     "unknown-security-add": "data-exceptions",
     "unknown-security-map": "data-exceptions",

@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("dataops.api.urls")),
     path("", include("models_hub.api.urls")),
     path("", include("optimizer.api.urls")),
+    path("", include("workflow.api.urls")),
 ]
 
 urlpatterns = [
@@ -35,5 +36,6 @@ urlpatterns = [
     path("operations/feeds/", include("dataops.urls_operations")),
     path("runs/", include("workflow.urls")),
     path("operations/runs/", include("workflow.urls_operations")),
+    path("workflow/filters/", include("workflow.urls_filters")),
     path("api/v1/", include((api_v1, "api"))),
 ]

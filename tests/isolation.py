@@ -215,7 +215,38 @@ ROUTES: dict[str, Any] = {
     "api:billing-statement-detail": ApiObject(lambda a: a.hub.statement),
     "api:billing-statement-csv": ApiObject(lambda a: a.hub.statement, methods=("get",)),
     "api:billing-statement-html": ApiObject(lambda a: a.hub.statement, methods=("get",)),
+    # Filters, dispositions policies and settings rules (workflow pages and API).
+    "filter-list": PageList(lambda a: [_workflow(a).saved_filter.name]),
+    "filter-new": PageList(lambda a: [a.custom_field.name]),  # the field list names them
+    "filter-row": PageList(lambda a: [a.custom_field.name]),
+    # The live count counts the caller's own firm's accounts; nothing of A's to mark.
+    "filter-count": PageList(lambda a: []),
+    "filter-edit": PageObject(lambda a: _workflow(a).saved_filter, methods=("get", "post")),
+    "api:saved-filter-list": ApiList(lambda a: {_workflow(a).saved_filter.pk}),
+    "api:saved-filter-detail": ApiObject(lambda a: _workflow(a).saved_filter, extra={
+        "name": "attack", "query": {"all": []}, "shared": "true"}),
+    "api:saved-filter-count": ApiObject(lambda a: _workflow(a).saved_filter, methods=("get",)),
+    "api:saved-filter-accounts": ApiObject(lambda a: _workflow(a).saved_filter,
+                                           methods=("get",)),
+    "api:disposition-policy-list": ApiList(lambda a: {_workflow(a).policy.pk}),
+    "api:disposition-policy-detail": ApiObject(
+        lambda a: _workflow(a).policy, methods=("get", "patch"),
+        extra={"name": "attack", "target": "auto_trade", "priority": "1",
+               "query": {"all": []}, "reason": "attack"}),
+    "api:settings-rule-list": ApiList(lambda a: {_workflow(a).settings_rule.pk}),
+    "api:settings-rule-detail": ApiObject(
+        lambda a: _workflow(a).settings_rule, methods=("get", "patch"),
+        extra={"name": "attack", "query": {"all": []}, "reason": "attack"}),
+    "api:settings-rule-preview": ApiObject(lambda a: _workflow(a).settings_rule,
+                                           methods=("post",),
+                                           extra={"name": "attack", "query": {"all": []}}),
 }
+
+
+def _workflow(a: Any) -> Any:
+    from tests.workflow.isolation_rows import workflow_rows
+
+    return workflow_rows(a.personas)
 
 
 def _feed_url(a: Any) -> str:
