@@ -20,6 +20,7 @@ from workflow.services.nightly import (
     nightly_run_advance,
     nightly_run_due_start,
     nightly_run_inline,
+    nightly_run_resume,
     nightly_run_start,
     nightly_runs_sweep,
     nightly_tick,
@@ -133,3 +134,12 @@ def test_a_failing_stage_stops_the_run_with_its_reason_and_an_alert(firm):
     assert (stages["fees"], stages["sort"], stages["notify"]) == ("failed", "pending", "pending")
     assert alert.severity == "critical" and alert.message == run.error
     assert timezone.now() >= run.finished_at
+    # Resumed, it runs from the failed stage only (and fails there again: still billed).
+    with firm_context(firm), audit_context(system_job="tests"):
+        analyzed_before = RunStage.objects.get(run=run, stage="analyze").finished_at
+        assert nightly_run_resume(run=run, reason="tests") is True
+        run = nightly_run_inline(run=run)
+        assert nightly_run_resume(run=run, reason="tests") is True
+        assert RunStage.objects.get(run=run, stage="analyze").finished_at == analyzed_before
+        assert RunStage.objects.get(run=run, stage="fees").status == "pending"
+        assert Alert.objects.get(kind="nightly_run_failed").occurrences == 2

@@ -286,6 +286,22 @@ def nightly_run_rerun_failed(*, run: NightlyRun, acting_user: Any) -> int:
     return len(chunk.account_ids)
 
 
+def nightly_run_resume(*, run: NightlyRun, reason: str) -> bool:
+    """Run a failed run again from its failed stage (once what made it fail is fixed); the
+    stages before it are not repeated. False when the run had not failed."""
+    run = NightlyRun.objects.select_for_update().get(pk=run.pk)
+    if run.status != NightlyRun.Status.FAILED:
+        return False
+    RunStage.objects.filter(run=run, status=RunStage.Status.FAILED).update(
+        status=RunStage.Status.PENDING, note=f"resumed: {reason}", finished_at=None)
+    run.status = NightlyRun.Status.RUNNING
+    run.error = ""
+    run.finished_at = None
+    run.save(update_fields=["status", "error", "finished_at"])
+    _enqueue("nightly_run_advance_task", run_id=run.pk)
+    return True
+
+
 def nightly_chunk_analyze(*, chunk_id: int) -> bool:
     """Analyze one chunk of a run (see run_chunk_analyze), then move the run on. False when
     another worker holds the chunk."""

@@ -11,13 +11,13 @@ from rebal.firm_context import firm_context
 from rebal.models import Firm
 from workflow.models import NightlyRun
 from workflow.selectors import run_progress, stage_summary
-from workflow.services.nightly import nightly_run_start
+from workflow.services.nightly import nightly_run_resume, nightly_run_start
 
 
 class Command(BaseCommand):
     help = ("Run one firm's nightly cycle for a business date through the Celery workers (once: "
-            "an existing run is reported, not repeated); --wait follows it to the end and exits "
-            "non-zero if it failed.")
+            "an existing run is reported, not repeated, except that a failed run resumes from "
+            "its failed stage); --wait follows it to the end and exits non-zero if it failed.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--firm", required=True, metavar="CODE")
@@ -33,8 +33,10 @@ class Command(BaseCommand):
         with firm_context(firm), audit_context(system_job="run_nightly"):
             run, created = nightly_run_start(business_date=options["date"],
                                              trigger="command run_nightly")
-        self.stdout.write(f"{'Started' if created else 'Already exists:'} nightly run "
-                          f"{run.pk} for {firm.code} {run.business_date:%Y-%m-%d}")
+            resumed = not created and nightly_run_resume(run=run, reason="run_nightly again")
+        state = "Started" if created else "Resumed" if resumed else "Already exists:"
+        self.stdout.write(f"{state} nightly run {run.pk} for {firm.code} "
+                          f"{run.business_date:%Y-%m-%d}")
         deadline = time.monotonic() + options["timeout"]
         while options["wait"] and time.monotonic() < deadline:
             with firm_context(firm):
