@@ -47,6 +47,10 @@ ROLE_MATRIX: dict[str, dict[str, ScopeName]] = {
     "feed.view": {DAT: ALL, OVL: ALL},
     "feed.upload": {DAT: ALL},
     "security.edit": {DAT: ALL},
+    # Corporate actions: what was applied where, who is held and why; entered and corrected
+    # by the data manager.
+    "corporate_action.view": {IPC: ALL, OVL: ALL, CMP: ALL, MGT: ALL, DAT: ALL},
+    "corporate_action.edit": {DAT: ALL},
     "custom_field.view": {ADV: ALL, IPC: ALL, OVL: ALL, CMP: ALL, MGT: ALL, DAT: ALL},
     "custom_field.manage": {},
     "membership.view": {},
@@ -69,7 +73,8 @@ ROLE_MATRIX: dict[str, dict[str, ScopeName]] = {
 # API token scope -> actions it grants, always at "all" within the token's firm.
 SCOPE_ACTIONS: dict[str, set[str]] = {
     Scope.ACCOUNTS_READ: {"account.view", "household.view"},
-    Scope.FEEDS_WRITE: {"feed.upload", "feed.view"},
+    Scope.FEEDS_WRITE: {"feed.upload", "feed.view", "corporate_action.view",
+                        "corporate_action.edit"},
     Scope.ORDERS_READ: {"batch.review"},
     Scope.ORDERS_WRITE: {"batch.review"},
     Scope.ALERTS_READ: {"alert.view"},

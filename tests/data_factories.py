@@ -18,6 +18,7 @@ from django.utils import timezone
 from accounts.models import AccountHold, CashBalance, LotSet, ReconciliationBreak, TaxLot
 from dataops.feeds.naming import parse_feed_filename
 from dataops.models import (
+    CorporateAction,
     FeedFile,
     QuarantinedRow,
     Security,
@@ -114,6 +115,7 @@ class FirmDataRows:
     unknown_security: UnknownSecurity
     hold: AccountHold
     reconciliation_break: ReconciliationBreak
+    corporate_action: CorporateAction
 
 
 def firm_data_rows(personas: Any) -> FirmDataRows:
@@ -143,4 +145,10 @@ def firm_data_rows(personas: Any) -> FirmDataRows:
                             source=f"unknown_security:{unknown.placeholder_id}")
         found = reconciliation_break(personas.account, day=day,
                                      reason=f"{code}: cash is negative")
-    return FirmDataRows(file, row, unknown, account_hold, found)
+        # Received, not applied: a spin-off that lacks its basis percentage.
+        action = CorporateAction.objects.create(
+            action_id=f"CA-{code}", type=CorporateAction.Type.SPINOFF, effective_date=day,
+            old_ticker=f"P{code}"[:20], old_security=security(ticker=f"P{code}"[:20]),
+            new_ticker=f"C{code}"[:20], ratio_from=1, ratio_to=1,
+            problem=f"{code}: it lacks basis_allocation_pct")
+    return FirmDataRows(file, row, unknown, account_hold, found, action)

@@ -10,14 +10,22 @@ data disagree and release them once it agrees. Running it twice changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from dataops.corporate_actions.registry import CorporateActionProblem, corporate_action_handlers
-from dataops.models import CorporateAction, CorporateActionApplication
+from dataops.models import (
+    CorporateAction,
+    CorporateActionApplication,
+    Security,
+    SecurityIdentifier,
+)
 from rebal.audit import audit_context
 from rebal.firm_context import require_firm
 
@@ -69,8 +77,10 @@ def _reverse_changed() -> int:
     count = 0
     for action in CorporateAction.objects.filter(status__in=[Status.CORRECTED, Status.CANCELLED]):
         corrected = action.status == Status.CORRECTED
-        if _reverse(action, "corrected: applied again with the new terms" if corrected
-                    else "cancelled"):
+        why = action.history.order_by("-history_id").values_list(
+            "history_change_reason", flat=True).first()
+        reason = ("corrected, applied again with the new terms" if corrected else "cancelled")
+        if _reverse(action, f"{reason}: {why}" if why else reason):
             count += 1
         if corrected:
             action.status = Status.RECEIVED
@@ -144,3 +154,82 @@ def corporate_actions_after_load(*, feed_file: Any) -> None:
     check the feeds again (a corrected price file releases the holds it caused)."""
     if feed_file.business_date is not None:
         corporate_actions_apply_due(as_of=feed_file.business_date)
+
+
+# --- entered and corrected by a data manager ---------------------------------------------------
+
+EDITABLE = [name for name in TERMS if name != "new_security_id"] + ["description"]
+
+
+def _resolve_old(values: dict[str, Any]) -> Security:
+    """The security the action is about, by its identifiers the day before it."""
+    day = values["effective_date"] - timedelta(days=1)
+    valid = (Q(valid_from__isnull=True) | Q(valid_from__lte=day)) & (
+        Q(valid_to__isnull=True) | Q(valid_to__gt=day))
+    for kind in ("cusip", "ticker"):
+        value = values.get(f"old_{kind}") or ""
+        if value:
+            identifier = (SecurityIdentifier.objects.filter(valid, kind=kind, value=value)
+                          .select_related("security").first())
+            if identifier is not None:
+                return identifier.security
+    raise ValidationError("The old CUSIP or ticker names no security of the master on the day "
+                          "before the effective date.")
+
+
+def _today() -> date:
+    return timezone.now().astimezone(ZoneInfo(require_firm().timezone)).date()
+
+
+@transaction.atomic
+def corporate_action_enter(*, values: dict[str, Any], reason: str,
+                           acting_user: Any) -> CorporateAction:
+    """Enter an action the feed did not bring; applied now if its effective date has come."""
+    if not reason.strip():
+        raise ValidationError("Say why the action is entered by hand.")
+    if CorporateAction.objects.filter(action_id=values["action_id"]).exists():
+        raise ValidationError(f"Action {values['action_id']} exists already: correct it.")
+    with audit_context(user=acting_user, reason=reason):
+        action = CorporateAction(firm=require_firm(), action_id=values["action_id"],
+                                 old_security=_resolve_old(values),
+                                 **{name: values.get(name) for name in EDITABLE
+                                    if values.get(name) is not None})
+        action.save()
+        corporate_actions_apply_due(as_of=_today())
+    action.refresh_from_db()
+    return action
+
+
+@transaction.atomic
+def corporate_action_correct(*, action: CorporateAction, changes: dict[str, Any], reason: str,
+                             acting_user: Any) -> CorporateAction:
+    """Change an action's terms; an applied one is reversed and applied again, with history."""
+    if not reason.strip():
+        raise ValidationError("Say why the action is corrected.")
+    if action.status == Status.CANCELLED:
+        raise ValidationError("A cancelled action cannot be corrected; enter a new one.")
+    with audit_context(user=acting_user, reason=reason):
+        merged = {name: getattr(action, name) for name in EDITABLE} | changes
+        for name, value in changes.items():
+            setattr(action, name, value)
+        action.old_security = _resolve_old(merged)
+        if action.status == Status.APPLIED:
+            action.status = Status.CORRECTED
+        action.save()
+        corporate_actions_apply_due(as_of=_today())
+    action.refresh_from_db()
+    return action
+
+
+@transaction.atomic
+def corporate_action_cancel(*, action: CorporateAction, reason: str,
+                            acting_user: Any) -> CorporateAction:
+    """Cancel an action: if it was applied, everything it did is reversed."""
+    if not reason.strip():
+        raise ValidationError("Say why the action is cancelled.")
+    with audit_context(user=acting_user, reason=reason):
+        action.status = Status.CANCELLED
+        action.save()
+        corporate_actions_apply_due(as_of=_today())
+    action.refresh_from_db()
+    return action

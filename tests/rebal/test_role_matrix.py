@@ -38,6 +38,8 @@ kpi.view                  . . . a a . a
 feed.view                 . . a . . a a
 feed.upload               . . . . . a a
 security.edit             . . . . . a a
+corporate_action.view     . a a a a a a
+corporate_action.edit     . . . . . a a
 custom_field.view         a a a a a a a
 custom_field.manage       . . . . . . a
 membership.view           . . . . . . a
