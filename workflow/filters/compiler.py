@@ -3,8 +3,9 @@
 A query is JSON: a condition `{"field": "turnover", "op": "gt", "value": 5}` or a group
 `{"all": [...]}`, `{"any": [...]}`, `{"not": {...}}`. It compiles to a `Q` over `Account`
 whose subqueries (holdings, holds, the latest analysis) each carry an explicit `firm_id = …`
-predicate, with JSON values cast to numeric, date or boolean columns, so that the whole filter
-runs as one statement in PostgreSQL, indexes on firm_id serving under row-level security.
+predicate, with custom fields' JSON values cast to numeric, date or boolean and the analysis
+read from typed columns (workflow.LatestAnalysis), so that the whole filter runs as one
+statement in PostgreSQL, indexes on firm_id serving under row-level security.
 Nothing is loaded into Python but the few rows that check the query (custom-field types,
 tickers, advisors). Unknown fields, bad operators and bad values are refused, every problem
 named at once.
@@ -38,7 +39,6 @@ from django.utils import timezone
 
 from accounts.models import Account, AccountHold, CashBalance, CustomField, LotSet, TaxLot
 from dataops.models import Price, Security
-from optimizer.models import Analysis
 from workflow.filters.fields import (
     ANALYSIS,
     BOOLEAN,
@@ -55,6 +55,7 @@ from workflow.filters.fields import (
     TEXT,
     FieldSpec,
 )
+from workflow.models.latest_analysis import LatestAnalysis
 
 GROUPS = ("all", "any", "not")
 MAX_DEPTH = 6
@@ -78,35 +79,6 @@ class _Cast(models.Func):
 
 def _numeric(expression: Any) -> _Cast:
     return _Cast(expression, "numeric", models.DecimalField())
-
-
-def _float(expression: Any) -> _Cast:
-    return _Cast(expression, "double precision", models.FloatField())
-
-
-class _LargestDrift(models.Func):
-    """The largest |weight − target| over a metrics JSON's asset classes."""
-
-    template = ("(SELECT max(abs((d->>'weight')::double precision - "
-                "(d->>'target')::double precision)) "
-                "FROM jsonb_array_elements(%(expressions)s->'drift') AS d)")
-    output_field = models.FloatField()
-
-
-def _metric(path: str) -> Any:
-    """The typed expression of an analysis metric, on `Analysis` rows."""
-    if "." not in path:
-        return F(path)
-    column, key = path.split(".", 1)
-    if key == "drift":
-        return _LargestDrift(F(column))
-    if key == "realized":
-        parts = [_numeric(KeyTextTransform(name, column)) for name in (
-            "short_term_gains", "short_term_losses", "long_term_gains", "long_term_losses")]
-        return parts[0] - parts[1] + parts[2] - parts[3]
-    if key in ("tracking_error", "turnover", "cost_benefit_score"):
-        return _float(KeyTextTransform(key, column))
-    return _numeric(KeyTextTransform(key, column))
 
 
 @dataclass(frozen=True)
@@ -336,17 +308,11 @@ class FilterCompiler:
         return result
 
     def _analysis_leaf(self, leaf: _Leaf) -> Q:
-        return _compare(_metric(leaf.spec.column), leaf.op, leaf.value, leaf.spec.kind)
-
-    def latest_analyses(self) -> Any:
-        """Each account's latest analysis on or before the date (ids only)."""
-        return (Analysis.objects.filter(firm_id=self.firm_id, trade_date__lte=self.as_of)
-                .order_by("account_id", "-trade_date", "-pk").distinct("account_id")
-                .values("pk"))
+        return _compare(F(leaf.spec.column), leaf.op, leaf.value, leaf.spec.kind)
 
     def _analysis(self, condition: Q) -> Q:
-        matching = Analysis.objects.filter(firm_id=self.firm_id,
-                                           pk__in=self.latest_analyses()).filter(condition)
+        matching = LatestAnalysis.objects.filter(firm_id=self.firm_id,
+                                                 trade_date__lte=self.as_of).filter(condition)
         return Q(pk__in=matching.values("account_id"))
 
     def _leaf(self, leaf: _Leaf) -> Q:

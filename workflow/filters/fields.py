@@ -14,7 +14,8 @@ NUMBER, TEXT, CHOICE, BOOLEAN, DATE, SECURITIES = (
 
 # Where a field's value is read: the account row, a custom field, the current holdings (the
 # newest lot set and cash on or before the filter's date, valued at the latest prices), the
-# account's open holds, or the account's latest analysis on or before that date.
+# account's open holds, or the account's latest analysis (workflow.LatestAnalysis, typed
+# columns kept by a trigger; an account whose latest analysis is after the date has none).
 ACCOUNT, CUSTOM, HOLDINGS, HOLDS, ANALYSIS = "account", "custom", "holdings", "holds", "analysis"
 
 OPERATORS: dict[str, tuple[str, ...]] = {
@@ -92,24 +93,20 @@ BUILT_IN: tuple[FieldSpec, ...] = (
     FieldSpec("has_hold", "Has an open hold", BOOLEAN, HOLDS, "any"),
     FieldSpec("hold_kind", "Open hold of kind", CHOICE, HOLDS, "kind", HOLD_KINDS),
     FieldSpec("market_value", "Market value ($, latest analysis)", NUMBER, ANALYSIS,
-              "before.value"),
+              "market_value"),
     FieldSpec("drift", "Largest asset-class drift (%, before trades)", NUMBER, ANALYSIS,
-              "before.drift"),
+              "drift"),
     FieldSpec("drift_after", "Largest asset-class drift (%, after trades)", NUMBER, ANALYSIS,
-              "after.drift"),
+              "drift_after"),
     FieldSpec("tracking_error", "Tracking error (%, before trades)", NUMBER, ANALYSIS,
-              "before.tracking_error"),
+              "tracking_error"),
     FieldSpec("tracking_error_after", "Tracking error (%, after trades)", NUMBER, ANALYSIS,
-              "after.tracking_error"),
-    FieldSpec("turnover", "Turnover (%)", NUMBER, ANALYSIS, "trade_metrics.turnover"),
-    FieldSpec("estimated_tax", "Estimated tax ($)", NUMBER, ANALYSIS,
-              "trade_metrics.estimated_tax"),
-    FieldSpec("realized_gains", "Net realized gains ($)", NUMBER, ANALYSIS,
-              "trade_metrics.realized"),
-    FieldSpec("losses_harvested", "Losses harvested ($)", NUMBER, ANALYSIS,
-              "trade_metrics.losses_harvested"),
-    FieldSpec("cost_benefit_score", "Cost/benefit score", NUMBER, ANALYSIS,
-              "trade_metrics.cost_benefit_score"),
+              "tracking_error_after"),
+    FieldSpec("turnover", "Turnover (%)", NUMBER, ANALYSIS, "turnover"),
+    FieldSpec("estimated_tax", "Estimated tax ($)", NUMBER, ANALYSIS, "estimated_tax"),
+    FieldSpec("realized_gains", "Net realized gains ($)", NUMBER, ANALYSIS, "realized_gains"),
+    FieldSpec("losses_harvested", "Losses harvested ($)", NUMBER, ANALYSIS, "losses_harvested"),
+    FieldSpec("cost_benefit_score", "Cost/benefit score", NUMBER, ANALYSIS, "cost_benefit_score"),
     FieldSpec("analysis_status", "Analysis status", TEXT, ANALYSIS, "status"),
     FieldSpec("analysis_date", "Analysis date", DATE, ANALYSIS, "trade_date"),
 )

@@ -5,6 +5,7 @@ from workflow.models.dispositions import (
     OversightList,
 )
 from workflow.models.filters import SavedFilter
+from workflow.models.latest_analysis import LatestAnalysis
 from workflow.models.nightly import (
     NightlyPolicy,
     NightlyRun,
@@ -15,6 +16,7 @@ from workflow.models.nightly import (
 )
 from workflow.models.settings_rules import SettingsChangeSet, SettingsRule, SettingsRuleExemption
 
-__all__ = ["AccountDisposition", "Disposition", "DispositionPolicy", "NightlyPolicy",
+__all__ = ["AccountDisposition", "Disposition", "DispositionPolicy", "LatestAnalysis",
+           "NightlyPolicy",
            "NightlyRun", "OversightList", "RunAccount", "RunChunk", "RunStage", "SavedFilter",
            "SettingsChangeSet", "SettingsRule", "SettingsRuleExemption", "Stage"]
