@@ -75,16 +75,34 @@ def _close(security_id: int | None, day: date) -> Decimal | None:
             .values_list("close", flat=True).first())
 
 
+def _last_close_adjusted(action: CorporateAction) -> Decimal | None:
+    """The old security's last close before the ex-date, in post-action shares (a share change
+    of the same security only)."""
+    old = action.old_security_id
+    if old is None or action.type not in SHARE_CHANGES or not (action.ratio_from
+                                                                and action.ratio_to):
+        return None
+    close = (Price.objects.filter(security_id=old,
+                                  as_of_date__lt=action.effective_date)
+             .order_by("-as_of_date").values_list("close", flat=True).first())
+    if close is None:
+        return None
+    shares = (action.ratio_to + action.ratio_from if action.type == "stock_dividend"
+              else action.ratio_to)
+    return (close * action.ratio_from / shares).quantize(Decimal("0.000001"))
+
+
 def terms_for(action: CorporateAction) -> CorporateActionTerms:
     """The pure engine's view of the action; securities are keyed by their ids as text.
 
     Where the file gave no price for fractions, the close of the resulting security on the
-    effective date stands in; a new share's value is its close that day (else that price).
+    effective date stands in, else (a split of the same security) the last close before the
+    ex-date adjusted by the ratio; a new share's value is its close that day (else that price).
     """
     assert action.old_security_id is not None
     resulting = action.new_security_id or action.old_security_id
     close = _close(resulting, action.effective_date)
-    in_lieu_price = action.cash_in_lieu_price or close
+    in_lieu_price = action.cash_in_lieu_price or close or _last_close_adjusted(action)
     return CorporateActionTerms(
         action_id=action.action_id, type=ActionType(action.type),
         effective_date=action.effective_date, old_security=str(action.old_security_id),
@@ -335,7 +353,8 @@ def expectations_check(as_of: date) -> CheckOutcome:
         + (" (and others)" if len(failing) > 1 else "")
         for failing in findings.failing.values() if failing}))
     return CheckOutcome(held=frozenset(after_holds), released=frozenset(
-        before_holds - after_holds), problems=problems)
+        before_holds - after_holds), problems=problems,
+        newly_held=frozenset(after_holds - before_holds))
 
 
 def _open_hold_accounts() -> set[int]:

@@ -24,12 +24,13 @@ class CorporateActionProblem(Exception):
 
 @dataclass(frozen=True)
 class CheckOutcome:
-    """What a room's integrity checks found: accounts held (failing now), accounts released by
-    this check, and problems to report."""
+    """What a room's integrity checks found: accounts held (failing now), of which newly held
+    by this check, accounts released by it, and problems to report."""
 
     held: frozenset[int] = frozenset()
     released: frozenset[int] = frozenset()
     problems: tuple[str, ...] = ()
+    newly_held: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -66,3 +66,19 @@ def on_feed_loaded(feeds: list[str], hook: Callable[..., None]) -> None:
 
 def feed_loaded_hooks(feed: str) -> list[Callable[..., None]]:
     return list(_loaded_hooks.get(feed, []))
+
+
+# Hooks called with (feed_file) before a file of one of their feeds is read: corporate actions
+# due by its date are applied first, so that a file naming a new CUSIP or ticker resolves it.
+_loading_hooks: dict[str, list[Callable[..., None]]] = {}
+
+
+def on_feed_loading(feeds: list[str], hook: Callable[..., None]) -> None:
+    for feed in feeds:
+        hooks = _loading_hooks.setdefault(feed, [])
+        if hook not in hooks:
+            hooks.append(hook)
+
+
+def feed_loading_hooks(feed: str) -> list[Callable[..., None]]:
+    return list(_loading_hooks.get(feed, []))

@@ -28,6 +28,7 @@ from dataops.models import (
 )
 from rebal.audit import audit_context
 from rebal.firm_context import require_firm
+from rebal.services import alert_raise
 
 JOB = "corporate_actions"
 Status = CorporateAction.Status
@@ -88,8 +89,9 @@ def _reverse_changed() -> int:
     return count
 
 
-def _apply(action: CorporateAction, as_of: date) -> str:
-    """Apply one action through every handler, all or nothing; returns a problem or ''.
+def _apply(action: CorporateAction, as_of: date) -> tuple[str, bool]:
+    """Apply one action through every handler, all or nothing; returns a problem or '', and
+    whether the problem is new.
 
     The application row comes first so that handlers can attach what they compute to it
     (`standing_application`); what each changed is recorded on it for a later reversal.
@@ -107,11 +109,12 @@ def _apply(action: CorporateAction, as_of: date) -> str:
             action.save()
     except CorporateActionProblem as problem:
         action.refresh_from_db()
-        if action.problem != str(problem):  # recorded once, not on every run
+        new = action.problem != str(problem)
+        if new:  # recorded once, not on every run
             action.problem = str(problem)
             action.save()
-        return f"{describe(action)} was not applied: {problem}"
-    return ""
+        return f"{describe(action)} was not applied: {problem}", new
+    return "", False
 
 
 def standing_application(action: CorporateAction) -> CorporateActionApplication:
@@ -123,35 +126,51 @@ def corporate_actions_apply_due(*, as_of: date) -> CorporateActionsResult:
     """Apply what is due by `as_of` in the firm in context, then run the integrity checks."""
     require_firm()
     problems: list[str] = []
+    news: list[str] = []
     applied = 0
     with transaction.atomic(), audit_context(system_job=JOB,
                                              reason=f"corporate actions due by {as_of}"):
         reversed_count = _reverse_changed()
         for action in CorporateAction.objects.filter(status=Status.RECEIVED,
                                                      effective_date__lte=as_of):
-            problem = _apply(action, as_of)
+            problem, new = _apply(action, as_of)
             if problem:
                 problems.append(problem)
+                news += [problem] if new else []
             else:
                 applied += 1
         waiting = CorporateAction.objects.filter(status=Status.RECEIVED,
                                                  effective_date__gt=as_of).count()
         held: set[int] = set()
         released: set[int] = set()
+        newly_held: set[int] = set()
         for handler in corporate_action_handlers():
             if handler.check is not None:
                 outcome = handler.check(as_of)
                 held |= outcome.held
                 released |= outcome.released
+                newly_held |= outcome.newly_held
                 problems.extend(outcome.problems)
+        if news or newly_held:
+            _alert(news, len(newly_held), problems)
     return CorporateActionsResult(applied=applied, waiting=waiting, reversed=reversed_count,
                                   accounts_held=len(held), accounts_released=len(released - held),
                                   problems=tuple(problems))
 
 
+def _alert(news: list[str], newly_held: int, problems: list[str]) -> None:
+    """Tell the data manager once, when something new needs them (not on every run)."""
+    lines = ([f"{newly_held} account(s) newly held until the data agrees."] if newly_held
+             else []) + news + [p for p in problems if p not in news]
+    alert_raise(firm=require_firm(), kind="corporate_action", severity="warning",
+                subject="Corporate actions need attention", message="\n".join(lines)[:4000],
+                roles=["data_manager"])
+
+
 def corporate_actions_after_load(*, feed_file: Any) -> None:
-    """Feed hook: actions, prices or lots arrived; apply what is due by the file's date and
-    check the feeds again (a corrected price file releases the holds it caused)."""
+    """Feed hook, before prices or lots are read and after actions, prices or lots loaded:
+    apply what is due by the file's date (so the file's new identifiers resolve) and check the
+    feeds again (a corrected price file releases the holds it caused)."""
     if feed_file.business_date is not None:
         corporate_actions_apply_due(as_of=feed_file.business_date)
 

@@ -22,7 +22,7 @@ from django.utils import timezone
 from dataops.feeds.batch import BadRow, FeedBatch
 from dataops.feeds.naming import FeedRejected, parse_feed_filename
 from dataops.feeds.reading import collector_paused, read_feed
-from dataops.feeds.registry import feed_loaded_hooks, loader_for
+from dataops.feeds.registry import feed_loaded_hooks, feed_loading_hooks, loader_for
 from dataops.feeds.schemas import ParsedRow, check_header, parse_row, validate_file
 from dataops.models import FeedFile, FeedPolicy, QuarantinedRow
 from rebal.audit import audit_context
@@ -135,6 +135,7 @@ def _load(feed_file: FeedFile, data: bytes) -> None:
             else:
                 parsed.append(result)
     del raw_rows
+    _run_hooks(feed_loading_hooks(name.feed), feed_file)
     batch = FeedBatch(feed_file=feed_file, feed=name.feed, business_date=name.business_date,
                       rows=parsed, raw_by_line=raw_by_line, bad_rows=bad)
     for error in validate_file(name.feed, parsed):
@@ -166,12 +167,16 @@ def _load(feed_file: FeedFile, data: bytes) -> None:
                         else FeedFile.Status.LOADED)
     feed_file.finished_at = timezone.now()
     feed_file.save()
-    for hook in feed_loaded_hooks(name.feed):
+    _run_hooks(feed_loaded_hooks(name.feed), feed_file)
+
+
+def _run_hooks(hooks: list[Any], feed_file: FeedFile) -> None:
+    for hook in hooks:
         try:
             with transaction.atomic():
                 hook(feed_file=feed_file)
-        except Exception:  # the file is loaded; the nightly cycle runs the step again
-            logger.exception("after loading %s, %s failed", feed_file.name, hook.__name__)
+        except Exception:  # the file still loads; the nightly cycle runs the step again
+            logger.exception("with %s, %s failed", feed_file.name, hook.__name__)
 
 
 class _TooManyBadRows(Exception):

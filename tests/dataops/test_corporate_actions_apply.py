@@ -15,10 +15,20 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import AccountHold, CorporateActionExpectation, ReconciliationBreak
 from accounts.selectors import holdings
-from dataops.models import CorporateAction, CorporateActionApplication, FeedPolicy, Security
+from dataops.models import (
+    CorporateAction,
+    CorporateActionApplication,
+    FeedPolicy,
+    IdenticalGroup,
+    Price,
+    RestrictionEntry,
+    RestrictionList,
+    Security,
+)
 from dataops.services.corporate_actions import corporate_actions_apply_due
 from rebal.audit import audit_context
 from rebal.firm_context import firm_context
+from rebal.models import Alert
 from tests import feed_files as ff
 
 pytestmark = pytest.mark.django_db
@@ -133,11 +143,14 @@ def test_holdings_split_but_prices_not_hold_exactly_the_holders_until_corrected(
                          ("B-1", "corporate_action:CA-AAPL:prices")}
     assert "231.40, is not (about 57.85 expected" in held["A-1",
                                                            "corporate_action:CA-AAPL:prices"]
-    # The nightly step sees the same and changes nothing.
+    # The nightly step sees the same and changes nothing; the data manager was told once.
     with firm_context(firm):
         result = corporate_actions_apply_due(as_of=date(2026, 11, 25))
         assert (result.accounts_held, result.accounts_released) == (2, 0)
         assert any("not (about 57.85 expected" in problem for problem in result.problems)
+        [alert] = Alert.objects.filter(kind="corporate_action")
+        assert alert.occurrences == 1 and alert.roles == ["data_manager"]
+        assert alert.message.startswith("2 account(s) newly held until the data agrees.")
     # A corrected price file releases them.
     load(firm, price_file(tmp_path, "2026-11-25", "57.85", seq="_1"))
     assert open_holds(firm) == {}
@@ -272,8 +285,12 @@ def test_stock_merger_moves_models_and_sets_and_holds_accounts_holding_both(firm
          ["ENERGY", "Energy", "2026-11-24", ff.AAPL, "0.6"]])))
     with firm_context(firm), audit_context(system_job="tests"):
         oil = EquivalenceSet.objects.create(code="OIL")
-        EquivalenceMember.objects.create(equivalence_set=oil,
-                                         security=Security.objects.get(ticker="XOM"))
+        xom = Security.objects.get(ticker="XOM")
+        EquivalenceMember.objects.create(equivalence_set=oil, security=xom)
+        xom.identical_group = IdenticalGroup.objects.create(code="XOM-CLASSES")
+        xom.save()
+        esg = RestrictionList.objects.create(code="ESG")
+        RestrictionEntry.objects.create(restriction_list=esg, security=xom, reason="fossil")
     load(firm, ff.write(tmp_path, "corporate_actions_20261125.csv", ff.csv_bytes(
         ACTION_HEADER, [action_row(
             action_id="CA-XOM", type="stock_merger", effective_date="2026-11-25",
@@ -286,6 +303,11 @@ def test_stock_merger_moves_models_and_sets_and_holds_accounts_holding_both(firm
         assert dict(latest.weights.values_list("security__ticker", "weight")) == {
             "NEWCO": Decimal("0.4"), "AAPL": Decimal("0.6")}
         assert EquivalenceMember.objects.get(equivalence_set=oil).security == newco
+        # The successor is substantially identical to its predecessor's group and restricted
+        # where it was.
+        assert newco.identical_group.code == "XOM-CLASSES"
+        assert RestrictionEntry.objects.get(security=newco).reason == (
+            "fossil (follows XOM after CA-XOM)")
         [expected] = CorporateActionExpectation.objects.all()
         # A-2: 200 XOM (basis 18,000.00) become 100 NEWCO, basis and holding period carried.
         assert [(lot["quantity"], lot["cost_basis"], lot["acquired_date"])
@@ -320,3 +342,45 @@ def test_cash_merger_realizes_and_a_model_still_naming_it_is_reported(firm, tmp_
         result = corporate_actions_apply_due(as_of=date(2026, 11, 25))
         assert ("model(s) ENERGY still name XOM, retired by CA-XOMCASH on 2026-11-25: the "
                 "investment committee must replace it") in result.problems
+
+
+def test_reverse_split_with_a_new_cusip_pays_fractions_at_the_close(firm, tmp_path):
+    # GE's 1-for-8 came with a new CUSIP (369604301). Here XOM plays GE: A-2's 200 shares
+    # become 25; B-1 holds 12 XOM, so its 12 / 8 = 1.5 become 1 share and half a share paid.
+    # The file gives no price for it and the ex-date's prices come with the new CUSIP, so the
+    # action applies before that price file is read (or it would not resolve), at the last
+    # close adjusted: 112.35 × 8 = 898.80, and 0.5 × 898.80 = 449.40.
+    new_cusip = "369604301"
+    load(firm, ff.write(tmp_path, "tax_lots_20261125.csv", ff.tax_lots([
+        ["A-2", "", "XOM", "L1", "200", "18000.00", "2021-11-11", "", "120.00"],
+        ["B-1", "", "XOM", "L9", "12", "1300.00", "2026-01-05", "", ""]])))
+    load(firm, ff.write(tmp_path, "corporate_actions_20261125.csv", ff.csv_bytes(
+        ACTION_HEADER, [action_row(action_id="CA-RS", type="reverse_split",
+                                   effective_date="2026-11-26", old_ticker="XOM",
+                                   new_cusip=new_cusip, ratio_from="8", ratio_to="1",
+                                   cash_in_lieu="Y")])))
+    load(firm, ff.write(tmp_path, "prices_20261126.csv", ff.csv_bytes(
+        ["as_of_date", "cusip", "close"], [["2026-11-26", new_cusip, "899.20"]])))
+    with firm_context(firm):
+        xom = Security.objects.get(ticker="XOM")
+        assert xom.cusip == new_cusip
+        by_account = {e.account.account_number: e for e in
+                      CorporateActionExpectation.objects.select_related("account")}
+        assert [lot["quantity"] for lot in by_account["A-2"].lots_after] == ["25"]
+        b1 = by_account["B-1"]
+        assert [lot["quantity"] for lot in b1.lots_after] == ["1"]
+        # Half of the 1.5 new shares' basis, 1,300.00 / 3 = 433.33, sold for 449.40.
+        assert (b1.cash_received, b1.basis_relieved, b1.gain_realized) == (
+            Decimal("449.40"), Decimal("433.33"), Decimal("16.07"))
+        # The ex-date's price file resolved the new CUSIP to the same security.
+        assert Price.objects.get(as_of_date=date(2026, 11, 26)).security_id == xom.pk
+    # Files dated before the change still name the old CUSIP; after it, the new one.
+    load(firm, ff.write(tmp_path, "tax_lots_20261125_1.csv", ff.tax_lots([
+        ["A-2", "30231G102", "", "L1", "200", "18000.00", "2021-11-11", "", "120.00"]])))
+    load(firm, ff.write(tmp_path, "tax_lots_20261127.csv", ff.tax_lots([
+        ["A-2", new_cusip, "", "L1", "25", "18000.00", "2021-11-11", "", "120.00"]])))
+    with firm_context(firm):
+        a2 = by_account["A-2"].account_id
+        assert holdings(a2, date(2026, 11, 25)).lots[0].security_id == xom.pk
+        assert holdings(a2, date(2026, 11, 27)).lots[0].security_id == xom.pk
+        assert CorporateActionExpectation.objects.get(account_id=a2).status == "confirmed"
