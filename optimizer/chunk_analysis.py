@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from accounts.settings_resolution import SettingsRule
 from optimizer.account_inputs import AccountInputs
 from optimizer.analysis_writes import AnalysisToWrite, analyses_write
 from optimizer.chunk_inputs import chunk_inputs
@@ -84,19 +85,22 @@ def _unexpected(error: Exception) -> str:
 
 def chunk_analyze(*, account_ids: Sequence[int], as_of: date,
                   open_orders: Mapping[int, Sequence[OpenOrder]] | None = None,
+                  rules: Mapping[int, Sequence[SettingsRule]] | None = None,
                   timings: ChunkTimings | None = None) -> list[AccountOutcome]:
     """Analyze and store the accounts of a chunk on `as_of`; one outcome per id, in order.
 
     Call inside a transaction and the firm's context. Pass every account of a tax entity in
     one chunk: the entity's accounts are solved in the order given, each seeing what the
     earlier ones propose tonight. `open_orders` maps an account id to its orders from earlier
-    days still open. `timings`, when given, receives the load/solve/write split.
+    days still open; `rules` maps it to the settings rules covering it, in order (as for
+    `accounts.settings_resolution.effective_settings_batch`). `timings`, when given, receives
+    the load/solve/write split.
     """
     firm = require_firm()
     timings = timings if timings is not None else ChunkTimings()
     open_orders = open_orders or {}
     started = time.perf_counter()
-    loaded = chunk_inputs(account_ids, as_of)
+    loaded = chunk_inputs(account_ids, as_of, rules=rules)
     solving = time.perf_counter()
     timings.load += solving - started
 

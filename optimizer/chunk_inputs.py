@@ -21,15 +21,21 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 from accounts.models import Account, TaxLot, Transaction
 from accounts.selectors import current_cash, current_lot_sets
-from accounts.settings_resolution import AccountRow, EffectiveSettings, effective_settings_batch
+from accounts.settings_resolution import (
+    AccountRow,
+    EffectiveSettings,
+    SettingsRule,
+    effective_settings_batch,
+)
 from accounts.targets import ResolvedTarget, resolve_targets
-from accounts.tax.holding_period import long_term_from
+from accounts.tax.holding_period import long_term_from as _long_term_from
 from accounts.tax.realized import Lot as EngineLot
 from accounts.tax.realized import LotMismatchError, Realization, TransactionType, realize
 from accounts.tax.realized import Transaction as EngineTransaction
@@ -62,6 +68,8 @@ from optimizer.risk_universe import RiskUniverse, risk_universe
 LOT_FIELDS = ("lot_set_id", "account_id", "security_id", "lot_id", "quantity", "cost_basis",
               "acquired_date", "holding_period_start", "wash_sale_adjustment")
 NIIT = Decimal("3.8")
+# Lots share acquisition dates by the thousand: the one-year rule is worked out once per date.
+long_term_from = lru_cache(maxsize=65536)(_long_term_from)
 
 
 @dataclass(frozen=True)
@@ -297,8 +305,11 @@ def _account(chunk: _Chunk, row: AccountRow, tax_status: str,
         costs=Costs(), tax_rates=_tax_rates(values), wash_windows=windows, notes=tuple(notes))
 
 
-def chunk_inputs(account_ids: Sequence[int], as_of: date) -> list[ChunkAccount]:
-    """Inputs of the chunk's accounts that exist in the firm, in the order given."""
+def chunk_inputs(account_ids: Sequence[int], as_of: date, *,
+                 rules: Mapping[int, Sequence[SettingsRule]] | None = None
+                 ) -> list[ChunkAccount]:
+    """Inputs of the chunk's accounts that exist in the firm, in the order given; `rules` maps
+    an account id to the settings rules covering it (worked out by the workflow)."""
     found = {row[0]: (AccountRow(*row[:-1]), row[-1]) for row in Account.objects.filter(
         pk__in=list(account_ids)).values_list(*AccountRow.FIELDS, "tax_status")}
     ids = [pk for pk in dict.fromkeys(account_ids) if pk in found]
@@ -317,7 +328,7 @@ def chunk_inputs(account_ids: Sequence[int], as_of: date) -> list[ChunkAccount]:
         chunk_lots[set_accounts[row[0]]].append(row)
     cash = {pk: balance.cash for pk, balance in current_cash(ids, as_of).items()}
     views = _entity_views(members, chunk_lots, as_of) if members else {}
-    settings = effective_settings_batch(rows)
+    settings = effective_settings_batch(rows, rules=rules)
     targets = resolve_targets(rows, as_of, settings=settings, hold_unknown_programs=False)
     wanted = {t for target in targets.values() for s in target.securities
               for t in s.satisfied_by}

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import numpy as np
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Account, Transaction
+from accounts.settings_catalog import parse_changes
+from accounts.settings_resolution import SettingsRule
 from optimizer.account_inputs import account_inputs
 from optimizer.chunk_inputs import chunk_inputs
 from rebal.firm_context import firm_context
@@ -69,3 +73,15 @@ def test_a_chunk_costs_a_bounded_number_of_queries(chunk_demo):
     # when an entity traded in the window).
     assert len(many.captured_queries) <= len(few.captured_queries) + 2
     assert len(many.captured_queries) <= 40
+
+
+def test_the_settings_rules_covering_an_account_reach_its_inputs(chunk_demo):
+    with firm_context(chunk_demo):
+        ids = list(Account.objects.exclude(program_code="").order_by("pk")
+                   .values_list("pk", flat=True)[:3])
+        rule = SettingsRule(1, "Platinum clients",
+                            parse_changes({"minimum_trade": "750"}, layer="rule"))
+        chunk = chunk_inputs(ids, CHUNK_DEMO_DATE, rules={ids[0]: [rule]})
+    minimums = [item.inputs.settings.minimum_trade for item in chunk]
+    assert minimums[0] == Decimal("750")
+    assert minimums[1] == minimums[2] == Decimal("100.00")
