@@ -384,3 +384,26 @@ def test_reverse_split_with_a_new_cusip_pays_fractions_at_the_close(firm, tmp_pa
         assert holdings(a2, date(2026, 11, 25)).lots[0].security_id == xom.pk
         assert holdings(a2, date(2026, 11, 27)).lots[0].security_id == xom.pk
         assert CorporateActionExpectation.objects.get(account_id=a2).status == "confirmed"
+
+
+def test_a_spinoff_added_to_models_by_firm_policy_splits_the_parents_weight(firm, tmp_path):
+    from models_hub.models import SecurityModelVersion, SpinoffPolicy
+
+    with firm_context(firm), audit_context(system_job="tests"):
+        SpinoffPolicy.objects.create(policy=SpinoffPolicy.Choice.ADD_TO_MODEL)
+    load(firm, ff.write(tmp_path, "models_20261124.csv", ff.csv_bytes(
+        ["model_code", "model_name", "as_of_date", "cusip", "weight"],
+        [["TECH", "Tech", "2026-11-24", ff.MSFT, "0.5"],
+         ["TECH", "Tech", "2026-11-24", ff.AAPL, "0.5"]])))
+    load(firm, ff.write(tmp_path, "corporate_actions_20261125.csv", ff.csv_bytes(
+        ACTION_HEADER, [action_row(
+            action_id="CA-KRFT", type="spinoff", effective_date="2026-11-25",
+            old_cusip=ff.MSFT, new_cusip=KRFT, new_ticker="KRFT", ratio_from="3",
+            ratio_to="1", basis_allocation_pct="35.09", cash_in_lieu="Y",
+            cash_in_lieu_price="45.574")])))
+    with firm_context(firm):
+        latest = SecurityModelVersion.objects.filter(model__code="TECH").first()
+        # MSFT's 0.5 splits by the issuer's percentage: 0.5 × 35.09% = 0.17545 to KRFT.
+        assert dict(latest.weights.values_list("security__ticker", "weight")) == {
+            "MSFT": Decimal("0.32455"), "KRFT": Decimal("0.17545"), "AAPL": Decimal("0.5")}
+        assert latest.corporate_action.action_id == "CA-KRFT"
