@@ -14,6 +14,7 @@ NAVIGATION = [
     ("Data exceptions", "data-exceptions", "feed.view"),
     ("Nightly runs", "run-list", "run.view"),
     ("Filters", "filter-list", "filter.view"),
+    ("Settings rules", "settings-rule-list", "settings_rule.view"),
     ("People", "member-list", "membership.view"),
     ("API tokens", "token-list", "token.view"),
 ]
@@ -27,6 +28,9 @@ SECTION_OF = {
     "run-detail": "run-list",
     "filter-new": "filter-list",
     "filter-edit": "filter-list",
+    "settings-rule-new": "settings-rule-list",
+    "settings-rule-edit": "settings-rule-list",
+    "run-dispositions": "run-list",
     "unknown-security-list": "data-exceptions",
     "unknown-security-add": "data-exceptions",
     "unknown-security-map": "data-exceptions",

@@ -39,5 +39,7 @@ urlpatterns = [
     path("runs/", include("workflow.urls")),
     path("operations/runs/", include("workflow.urls_operations")),
     path("workflow/filters/", include("workflow.urls_filters")),
+    path("workflow/settings-rules/", include("workflow.urls_settings_rules")),
+    path("workflow/dispositions/", include("workflow.urls_dispositions")),
     path("api/v1/", include((api_v1, "api"))),
 ]

@@ -255,6 +255,12 @@ ROUTES: dict[str, Any] = {
     "api:settings-rule-preview": ApiObject(lambda a: _workflow(a).settings_rule,
                                            methods=("post",),
                                            extra={"name": "attack", "query": {"all": []}}),
+    "settings-rule-list": PageList(lambda a: [_workflow(a).settings_rule.name]),
+    "settings-rule-new": PageList(lambda a: [_workflow(a).saved_filter.name]),
+    "settings-rule-edit": PageObject(lambda a: _workflow(a).settings_rule,
+                                     methods=("get", "post")),
+    "policy-list": PageList(lambda a: [_workflow(a).policy.name]),
+    "run-dispositions": PageObject(lambda a: a.run),
 }
 
 

@@ -132,3 +132,23 @@ def _by_hand(status, discretionary, value, turnover, tax):
     if 250_000 <= value < 1_000_000 and turnover <= 0.05 and tax <= 2500:
         return "auto_trade", False
     return "review", True
+
+
+def test_the_dispositions_page_shows_each_account_with_its_rule(alice_firm):
+    from django.test import Client
+
+    book = filter_book(alice_firm)
+    run = _run(book.firm, [(a, "analyzed") for a in book.accounts.values()])
+    with firm_context(book.firm):
+        dispositions_assign(run_id=run.pk, as_of=AS_OF)
+    client = Client()
+    client.force_login(alice_firm.compliance)
+    page = client.get(f"/workflow/dispositions/runs/{run.pk}/").content.decode()
+    assert "Suspend: 3" in page and "Auto-trade: 2" in page and "Compliance review: 1" in page
+    assert "Small account, routine rebalance" in page
+    only = client.get(f"/workflow/dispositions/runs/{run.pk}/?disposition=compliance_review")
+    assert "F-3" in only.content.decode() and "F-1" not in only.content.decode()
+    policies = client.get("/workflow/dispositions/policies/").content.decode()
+    assert "Data errors" in policies and "v1" in policies
+    client.force_login(alice_firm.advisor)
+    assert client.get(f"/workflow/dispositions/runs/{run.pk}/").status_code == 404

@@ -111,3 +111,29 @@ def test_refusals(alice_firm):
         with pytest.raises(PermissionDenied):
             settings_rule_apply(name="x", query=EVERY_ACCOUNT, changes={"tracking": "loose"},
                                 reason="why", acting_user=alice_firm.advisor)
+
+
+def test_the_rule_page_previews_then_applies(alice_firm):
+    from django.test import Client
+
+    book = filter_book(alice_firm)
+    client = Client()
+    client.force_login(alice_firm.overlay_manager)
+    form = {"name": "Gold loose", "query_json": '{"field": "custom.tier", "op": "eq", '
+            '"value": "Gold"}', "setting": "tracking", "value": "loose", "position": "100",
+            "exemptions": "F-6: tracks a custom benchmark", "reason": "Gold clients asked"}
+    preview = client.post("/workflow/settings-rules/new/", {**form, "action": "preview"})
+    page = preview.content.decode()
+    assert "Preview: 1 account(s) covered, 1 would change" in page  # F-2 (F-6 exempt)
+    assert "F-6 (tracks a custom benchmark)" in page
+    with firm_context(book.firm):
+        assert not SettingsChangeSet.objects.exists()
+    applied = client.post("/workflow/settings-rules/new/", {**form, "action": "apply"})
+    assert applied.status_code == 302
+    with firm_context(book.firm):
+        change_set = SettingsChangeSet.objects.get()
+    assert (change_set.accounts_affected, change_set.reason) == (1, "Gold clients asked")
+    listed = client.get("/workflow/settings-rules/").content.decode()
+    assert "Gold loose" in listed and "Gold clients asked" in listed
+    client.force_login(alice_firm.advisor)
+    assert client.get("/workflow/settings-rules/").status_code == 403

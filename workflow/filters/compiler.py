@@ -326,6 +326,15 @@ class FilterCompiler:
             return ~granted if leaf.op in ("ne", "not_in") else granted
         if spec.source == HOLDS:
             return self._holds(leaf)
+        if spec.source == CUSTOM and spec.kind in (TEXT, BOOLEAN) and leaf.op in (
+                "eq", "in", "is"):
+            # Containment rather than a cast: PostgreSQL estimates it from the column's
+            # statistics, so the planner sizes the rest of the query right.
+            values = leaf.value if isinstance(leaf.value, list) else [leaf.value]
+            contained = Q(pk__in=[])
+            for value in values:
+                contained |= Q(custom_fields__contains={spec.column: value})
+            return contained
         if spec.source == HOLDINGS and spec.kind == SECURITIES:
             ids = [pk for ticker in leaf.value for pk in self._securities[ticker]]
             held = Exists(self._current_lots(OuterRef(OuterRef("pk"))).filter(
