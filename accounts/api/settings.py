@@ -300,13 +300,27 @@ class CommissionScheduleViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin
         self._save(serializer, serializer.instance)
 
 
+class SettingChoiceSerializer(serializers.Serializer):
+    value = serializers.CharField()
+    label = serializers.CharField()
+
+
+class SettingDefinitionSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    help = serializers.CharField()
+    kind = serializers.CharField()
+    layers = serializers.ListField(child=serializers.CharField())
+    choices = SettingChoiceSerializer(many=True)
+
+
 class SettingDefinitionsView(APIView):
     """The settings catalog: name, label, help, kind, choices and who may set each."""
 
     def required_action(self, request: Request) -> str:
         return "home.view"
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: SettingDefinitionSerializer(many=True)})
     def get(self, request: Request) -> Response:
         return Response([{"name": s.name, "label": s.label, "help": s.help, "kind": s.kind,
                           "layers": sorted(s.layers),
