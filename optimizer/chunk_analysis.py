@@ -128,14 +128,17 @@ def chunk_analyze(*, account_ids: Sequence[int], as_of: date,
             if result.status == AnalysisStatus.FAILED:
                 failures[item.account_id] = result.summary
                 continue
-            naive = None
-            if result.trades:
-                naive = _naive(inputs, result, as_of, orders)
-                timings.naive_solves += inputs.snapshot.is_taxable
         except Exception as error:  # one account's bad data must not lose the chunk
             logger.exception("account %s failed to analyze", item.account_id)
             failures[item.account_id] = _unexpected(error)
             continue
+        naive = None
+        if result.trades:
+            try:
+                naive = _naive(inputs, result, as_of, orders)
+            except Exception:  # the shadow is for a report: the analysis stands without it
+                logger.exception("account %s: the tax-naive shadow failed", item.account_id)
+            timings.naive_solves += inputs.snapshot.is_taxable
         if item.tax_entity_id and result.trades:
             tonight[item.tax_entity_id].extend(sibling_trades(
                 inputs.snapshot.account, inputs.snapshot.is_taxable, result.trades))

@@ -87,7 +87,10 @@ class _EntityView:
     """What the wash-sale engine says about one tax entity, as the optimizer needs it."""
 
     windows: tuple[WashWindow, ...]
-    adjusted: dict[str, list[Lot]]  # account number → its open lots, overlay applied
+    # Account number → its open lots, overlay applied; None when the entity traded nothing in
+    # the window (no overlay: the custodian's lots as they are).
+    adjusted: dict[str, list[Lot]] | None
+    failure: str = ""  # why the entity's wash-sale history could not be worked out
 
 
 @dataclass(frozen=True)
@@ -149,9 +152,7 @@ def _entity_views(members: Sequence[_Member], chunk_lots: Mapping[int, list[tupl
             transaction_id=transaction_id, account=numbers[account_id], trade_date=trade_date,
             type=TransactionType(kind), security=str(security) if security else None,
             quantity=quantity, amount=amount, price=price, lot_id=lot_id, cancels=cancels))
-    views = {entity: _EntityView((), {
-        m.number: _by_lot_id(_plain_lots(chunk_lots.get(m.pk, ()))) for m in group})
-        for entity, group in by_entity.items() if entity not in transactions}
+    views = {entity: _EntityView((), None) for entity in by_entity if entity not in transactions}
     if not transactions:
         return views
     traded = [m for m in members if m.tax_entity_id in transactions]
@@ -163,35 +164,47 @@ def _entity_views(members: Sequence[_Member], chunk_lots: Mapping[int, list[tupl
     groups = {str(pk): code for pk, code in Security.objects.filter(
         identical_group__isnull=False).values_list("pk", "identical_group__code")}
     for entity, entity_transactions in transactions.items():
-        group = by_entity[entity]
-        profiles = {m.number: AccountTaxProfile(account=m.number, tax_entity=str(entity),
-                                                tax_status=EngineTaxStatus(m.tax_status))
-                    for m in group}
         try:
-            realization = realize(lots=base_rows[entity], transactions=entity_transactions)
-        except LotMismatchError:
-            realization = Realization(realized=(), open_lots=())
-        analysis = find_wash_sales(accounts=profiles, transactions=entity_transactions,
-                                   realized=realization.realized, identical_groups=groups)
-        windows = wash_sale_windows(tax_entity=str(entity), accounts=profiles,
-                                    transactions=entity_transactions,
-                                    realized=realization.realized, identical_groups=groups,
-                                    as_of=as_of)
-        current = [_engine_lot(row, m.number) for m in group for row in chunk_lots.get(m.pk, ())]
-        adjusted: dict[str, dict[tuple[str, int], Lot]] = defaultdict(dict)
-        for lot in apply_overlay(lots=current, overlays=analysis.overlays):
-            adjusted[lot.account][(lot.lot_id, lot.part)] = Lot(
-                lot_id=f"{lot.lot_id}#{lot.part}" if lot.part else lot.lot_id,
-                security=lot.security, quantity=lot.quantity, cost_basis=lot.cost_basis,
-                acquired=lot.acquired_date, long_term_from=lot.long_term_from)
-        views[entity] = _EntityView(
-            tuple(WashWindow(key=key, buy_blocked_until=w.buy_blocked_until,
-                             loss_sale_blocked_until=w.loss_sale_blocked_until)
-                  for key, w in windows.items()
-                  if w.buy_blocked_until or w.loss_sale_blocked_until),
-            {number: [lot for _, lot in sorted(parts.items())]
-             for number, parts in adjusted.items()})
+            views[entity] = _engine_view(entity, by_entity[entity], entity_transactions,
+                                         base_rows[entity], chunk_lots, groups, as_of)
+        except (ValueError, KeyError, ArithmeticError) as error:
+            views[entity] = _EntityView((), None, "Its tax entity's wash-sale history could "
+                                        f"not be worked out ({error}).")
     return views
+
+
+def _engine_view(entity: int, group: Sequence[_Member],
+                 entity_transactions: list[EngineTransaction], base_lots: list[EngineLot],
+                 chunk_lots: Mapping[int, list[tuple[Any, ...]]], groups: Mapping[str, str],
+                 as_of: date) -> _EntityView:
+    """One entity through the tax engine, as `accounts.tax_data.entity_tax_view` runs it."""
+    profiles = {m.number: AccountTaxProfile(account=m.number, tax_entity=str(entity),
+                                            tax_status=EngineTaxStatus(m.tax_status))
+                for m in group}
+    try:
+        realization = realize(lots=base_lots, transactions=entity_transactions)
+    except LotMismatchError:
+        realization = Realization(realized=(), open_lots=())
+    analysis = find_wash_sales(accounts=profiles, transactions=entity_transactions,
+                               realized=realization.realized, identical_groups=groups)
+    windows = wash_sale_windows(tax_entity=str(entity), accounts=profiles,
+                                transactions=entity_transactions,
+                                realized=realization.realized, identical_groups=groups,
+                                as_of=as_of)
+    current = [_engine_lot(row, m.number) for m in group for row in chunk_lots.get(m.pk, ())]
+    adjusted: dict[str, dict[tuple[str, int], Lot]] = defaultdict(dict)
+    for lot in apply_overlay(lots=current, overlays=analysis.overlays):
+        adjusted[lot.account][(lot.lot_id, lot.part)] = Lot(
+            lot_id=f"{lot.lot_id}#{lot.part}" if lot.part else lot.lot_id,
+            security=lot.security, quantity=lot.quantity, cost_basis=lot.cost_basis,
+            acquired=lot.acquired_date, long_term_from=lot.long_term_from)
+    return _EntityView(
+        tuple(WashWindow(key=key, buy_blocked_until=w.buy_blocked_until,
+                         loss_sale_blocked_until=w.loss_sale_blocked_until)
+              for key, w in windows.items()
+              if w.buy_blocked_until or w.loss_sale_blocked_until),
+        {number: [lot for _, lot in sorted(parts.items())]
+         for number, parts in adjusted.items()})
 
 
 def _stored_proposals(members: Sequence[_Member], chunk: set[int], trade_date: date
@@ -352,13 +365,17 @@ def chunk_inputs(account_ids: Sequence[int], as_of: date, *,
                    proposals=proposals, wash_keys=wash_keys, securities={})
     out = []
     for row in rows:
-        tax_status = found[row.id][1]
-        if row.tax_entity_id:
-            lots = views[row.tax_entity_id].adjusted.get(row.account_number, [])
-        else:
-            lots = _plain_lots(chunk_lots.get(row.id, ()))
+        view = views[row.tax_entity_id] if row.tax_entity_id else None
+        built: AccountInputs | str
         try:
-            built = _account(chunk, row, tax_status, lots)
+            if view is None:
+                lots = _plain_lots(chunk_lots.get(row.id, ()))
+            elif view.adjusted is None:
+                lots = _by_lot_id(_plain_lots(chunk_lots.get(row.id, ())))
+            else:
+                lots = view.adjusted.get(row.account_number, [])
+            built = (view.failure if view is not None and view.failure
+                     else _account(chunk, row, found[row.id][1], lots))
         except (ValueError, KeyError, ArithmeticError) as error:
             built = f"Its data is not consistent ({error})."
         out.append(ChunkAccount(row.id, row.tax_entity_id, built, "")

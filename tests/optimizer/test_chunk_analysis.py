@@ -12,7 +12,7 @@ import pytest
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
-from accounts.models import Account
+from accounts.models import Account, TaxLot
 from optimizer.account_inputs import account_inputs
 from optimizer.chunk_analysis import chunk_analyze
 from optimizer.core.analyze import analyze
@@ -92,19 +92,24 @@ def test_an_account_alone_in_its_entity_gets_the_single_account_result(chunk_dem
 
 def test_a_failing_account_gets_a_reason_and_the_rest_of_the_chunk_is_stored(chunk_demo):
     accounts = _accounts(chunk_demo)[:4]
-    broken = accounts[1]
+    broken, bad_lot = accounts[1], accounts[2]
     with firm_context(chunk_demo):
         with audit_context(system_job="test"):
             broken.program_code = "NO-SUCH-PROGRAM"
             broken.save()
+        # A custodian lot of no shares slipped through: the core refuses such a lot.
+        lot = TaxLot.objects.filter(account=bad_lot).order_by("-lot_set_id", "pk").first()
+        TaxLot.objects.create(firm=chunk_demo, lot_set_id=lot.lot_set_id, account=bad_lot,
+                              security_id=lot.security_id, lot_id="EMPTY", quantity=0,
+                              cost_basis=0, acquired_date=lot.acquired_date)
         with transaction.atomic():
             outcomes = chunk_analyze(account_ids=[a.pk for a in accounts] + [10**9],
                                      as_of=BUSINESS_DATE)
             stored = Analysis.objects.filter(account__in=accounts).count()
     assert [o.account_id for o in outcomes] == [a.pk for a in accounts] + [10**9]
-    failed = outcomes[1]
-    assert failed.analysis_id is None and "NO-SUCH-PROGRAM" in failed.failure
+    assert outcomes[1].analysis_id is None and "NO-SUCH-PROGRAM" in outcomes[1].failure
+    assert outcomes[2].analysis_id is None and "must be positive" in outcomes[2].failure
     assert outcomes[-1].analysis_id is None and "not an account of this firm" in \
         outcomes[-1].failure
-    assert all(o.analysis_id and not o.failure for o in outcomes[:1] + outcomes[2:4])
-    assert stored == 3
+    assert all(o.analysis_id and not o.failure for o in (outcomes[0], outcomes[3]))
+    assert stored == 2
