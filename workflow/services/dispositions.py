@@ -3,19 +3,21 @@ the firm's policies in priority order) and any oversight lists, each with the po
 version that decided; and the firm's default policies, from common practice.
 
 Each policy is one query over the firm's accounts (workflow.filters), limited to the run's
-analyzed accounts; only account ids come back to Python.
+analyzed accounts, run inside an INSERT … SELECT or UPDATE: nothing comes back to Python.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-from collections import Counter
 from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
+from psycopg2.sql import SQL, Identifier
 
 from rebal.audit import audit_context
 from rebal.firm_context import require_firm
@@ -58,7 +60,9 @@ def default_policies(*, paperwork_field: bool) -> list[dict[str, Any]]:
          "priority": 30,
          "query": {"field": "hold_kind", "op": "in", "value": ["suspension", "compliance"]}},
         {"name": "Expected large withdrawal", "target": Target.SUSPEND, "priority": 40,
-         "query": {"field": "pending_withdrawal_percent", "op": "gt", "value": 20}},
+         # The cheap condition first: only accounts with a withdrawal pending are valued.
+         "query": {"all": [{"field": "pending_withdrawal", "op": "gt", "value": 0},
+                           {"field": "pending_withdrawal_percent", "op": "gt", "value": 20}]}},
         {"name": "Not discretionary or not approved for trading", "target": Target.REVIEW,
          "priority": 10,
          "query": {"any": [{"field": "discretionary", "op": "is", "value": False},
@@ -158,57 +162,73 @@ def _ordered(policies: list[DispositionPolicy]) -> list[DispositionPolicy]:
     return sorted(policies, key=lambda p: (rank[p.target], p.priority, p.pk))
 
 
+def _account_ids_sql(queryset: Any) -> tuple[str, tuple[Any, ...]]:
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    return sql, tuple(params)
+
+
 @transaction.atomic
 def dispositions_assign(*, run_id: int, as_of: date) -> dict[str, int]:
     """Give every account of the run one disposition and its oversight lists, replacing any
     the run had; returns counts per disposition and list. Accounts the run did not analyze are
-    suspended (there is nothing to trade); analyzed accounts no policy selects are reviewed."""
+    suspended (there is nothing to trade); analyzed accounts no policy selects are reviewed.
+
+    All in the database: one INSERT … SELECT per disposition policy in order (an account
+    keeps the first), one UPDATE per oversight policy; no account is loaded into Python."""
     run = NightlyRun.objects.get(pk=run_id)
     if not DispositionPolicy.objects.exists():
         disposition_policies_ensure_defaults()
     policies = _ordered(list(DispositionPolicy.objects.filter(is_active=True)))
     compiler = FilterCompiler(firm_id=run.firm_id, as_of=as_of)
-    analyzed = RunAccount.objects.filter(run=run, status=RunAccount.Status.ANALYZED).values(
-        "account_id")
-    decided: dict[int, DispositionPolicy] = {}
-    lists: dict[int, list[DispositionPolicy]] = {}
+    outcomes = RunAccount.objects.filter(run=run)
+    analyzed = outcomes.filter(status=RunAccount.Status.ANALYZED).values("account_id")
+    insert = SQL("INSERT INTO {} (firm_id, run_id, account_id, disposition, policy_id, "
+                 "policy_version, rule, oversight_lists, oversight_rules, created_at) ").format(
+        Identifier(AccountDisposition._meta.db_table))
+    outcome_table = Identifier(RunAccount._meta.db_table)
     skipped = 0
-    for policy in policies:
-        try:
-            selected = compiler.accounts(policy.query).filter(pk__in=analyzed)
-        except FilterError as error:  # e.g. a custom field since deleted
-            log.warning("policy %s refused: %s", policy.pk, error)
-            skipped += 1
-            continue
-        for account_id in selected.values_list("pk", flat=True).iterator(chunk_size=10_000):
-            if policy.is_oversight:
-                lists.setdefault(account_id, []).append(policy)
-            else:
-                decided.setdefault(account_id, policy)
-    rows = []
-    for account_id, status, reason in RunAccount.objects.filter(run=run).values_list(
-            "account_id", "status", "reason"):
-        on_lists = lists.get(account_id, [])
-        common = {"firm_id": run.firm_id, "run": run, "account_id": account_id,
-                  "oversight_lists": [p.target for p in on_lists],
-                  "oversight_rules": [{"list": p.target, "policy": p.pk, "version": p.version,
-                                       "rule": p.rule_label} for p in on_lists]}
-        if status != RunAccount.Status.ANALYZED:
-            rows.append(AccountDisposition(
-                disposition=Disposition.SUSPEND,
-                rule=f"not analyzed ({status}): {reason}"[:300], **common))
-            continue
-        chosen = decided.get(account_id)
-        rows.append(AccountDisposition(
-            disposition=chosen.target if chosen else Disposition.REVIEW, policy=chosen,
-            policy_version=chosen.version if chosen else None,
-            rule=chosen.rule_label[:300] if chosen else NO_POLICY, **common))
     AccountDisposition.objects.filter(run=run).delete()
-    AccountDisposition.objects.bulk_create(rows, batch_size=5000)
-    counts = Counter(row.disposition for row in rows)
+    with connection.cursor() as cursor:
+        cursor.execute(insert + SQL(
+            "SELECT %s, %s, o.account_id, %s, NULL, NULL, "
+            "left('not analyzed (' || o.status || '): ' || o.reason, 300), '{{}}', '[]', "
+            "now() FROM {} o WHERE o.run_id = %s AND o.status <> %s").format(outcome_table),
+            [run.firm_id, run.pk, Disposition.SUSPEND, run.pk, RunAccount.Status.ANALYZED])
+        for policy in policies:
+            try:
+                selected = compiler.accounts(policy.query).filter(pk__in=analyzed)
+            except FilterError as error:  # e.g. a custom field since deleted
+                log.warning("policy %s refused: %s", policy.pk, error)
+                skipped += 1
+                continue
+            # The compiled filter's own SQL, its values passed as parameters.
+            subquery, params = _account_ids_sql(selected)
+            if policy.is_oversight:
+                entry = json.dumps([{"list": policy.target, "policy": policy.pk,
+                                     "version": policy.version, "rule": policy.rule_label}])
+                cursor.execute(SQL(
+                    "UPDATE {} SET oversight_lists = array_append(oversight_lists, %s), "
+                    "oversight_rules = oversight_rules || %s::jsonb "
+                    "WHERE run_id = %s AND account_id IN ({})").format(
+                    Identifier(AccountDisposition._meta.db_table), SQL(subquery)),
+                    [policy.target, entry, run.pk, *params])
+                continue
+            cursor.execute(insert + SQL(
+                "SELECT %s, %s, selected.pk, %s, %s, %s, %s, '{{}}', '[]', now() "
+                "FROM ({}) AS selected ON CONFLICT (run_id, account_id) DO NOTHING").format(
+                SQL(subquery)), [run.firm_id, run.pk, policy.target, policy.pk, policy.version,
+                                 policy.rule_label[:300], *params])
+        cursor.execute(insert + SQL(
+            "SELECT %s, %s, o.account_id, %s, NULL, NULL, %s, '{{}}', '[]', now() "
+            "FROM {} o WHERE o.run_id = %s AND o.status = %s "
+            "ON CONFLICT (run_id, account_id) DO NOTHING").format(outcome_table),
+            [run.firm_id, run.pk, Disposition.REVIEW, NO_POLICY, run.pk,
+             RunAccount.Status.ANALYZED])
+    rows = AccountDisposition.objects.filter(run=run)
+    counts = dict(rows.values_list("disposition").annotate(n=Count("pk")).order_by())
     result = {d.value: counts.get(d.value, 0) for d in Disposition}
     for oversight in OversightList:
-        result[oversight.value] = sum(oversight.value in row.oversight_lists for row in rows)
+        result[oversight.value] = rows.filter(oversight_lists__contains=[oversight.value]).count()
     if skipped:
         result["policies_refused"] = skipped
     return result
