@@ -44,8 +44,11 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
+from functools import cached_property
 
 from accounts.tax.realized import CENT, SHARE, ZERO, Lot, RealizedLot
+
+SHARE_DENOMINATOR = 1_000_000  # SHARE is a millionth
 
 
 class ActionType(StrEnum):
@@ -112,7 +115,7 @@ class CorporateActionTerms:
     def taxable(self) -> bool:
         return self.tax_treatment == TaxTreatment.TAXABLE
 
-    @property
+    @cached_property
     def share_ratio(self) -> Fraction:
         """Shares of the resulting security held per old share (1 when the action has none)."""
         if self.ratio_from is None or self.ratio_to is None:
@@ -366,8 +369,13 @@ def _settle_fractions(terms: CorporateActionTerms, holder: _Holder) -> list[Lot]
         whole = Decimal(math.floor(exact / step)) * Decimal(step.numerator) / step.denominator
         fraction = exact - Fraction(whole)
         weights = [new.quantity for new in position]
-        quantities = (split_amount(whole.quantize(SHARE), weights, SHARE) if exact
-                      else [ZERO for _ in position])
+        if not fraction and all(SHARE_DENOMINATOR % q.denominator == 0 for q in weights):
+            # Every lot's new share count is exact at six decimals (an integer split): as is.
+            quantities = [(Decimal(q.numerator) / q.denominator).quantize(SHARE)
+                          for q in weights]
+        else:
+            quantities = (split_amount(whole.quantize(SHARE), weights, SHARE) if exact
+                          else [ZERO for _ in position])
         paid = fraction > 0 and terms.cash_in_lieu
         if paid:
             assert terms.cash_in_lieu_price is not None
