@@ -145,13 +145,15 @@ def settings_rule_preview(*, rule: SettingsRule | None = None, name: str, query:
         "pk", "account_number"))
     candidates = sorted(set(covered) | previously, key=lambda pk: numbers.get(pk, ""))
     covered_set = set(covered)
+    positions = dict(SettingsRule.objects.values_list("pk", "position"))
     changed: list[AccountChange] = []
     changed_count = 0
     for start in range(0, len(candidates), CHUNK):
         chunk = candidates[start:start + CHUNK]
         current = rules_by_account(chunk, as_of=as_of)
         proposed = {pk: _with_draft(current.get(pk, []), draft, position,
-                                    include=pk in covered_set) for pk in chunk}
+                                    include=pk in covered_set, positions=positions)
+                    for pk in chunk}
         before = effective_settings_batch(chunk, rules=current)
         after = effective_settings_batch(chunk, rules=proposed)
         for pk in chunk:
@@ -171,13 +173,11 @@ def settings_rule_preview(*, rule: SettingsRule | None = None, name: str, query:
 
 
 def _with_draft(rules: Sequence[CoveringRule], draft: CoveringRule, position: int, *,
-                include: bool) -> list[CoveringRule]:
+                include: bool, positions: Mapping[int, int]) -> list[CoveringRule]:
     """The rules covering an account once the draft replaces its saved version."""
     kept = [r for r in rules if r.rule_id != draft.rule_id]
     if not include:
         return kept
-    positions = dict(SettingsRule.objects.filter(pk__in=[r.rule_id for r in kept]).values_list(
-        "pk", "position")) if kept else {}
     ordered = [(positions.get(r.rule_id, 0), r.rule_id, r) for r in kept]
     ordered.append((position, draft.rule_id or 10**12, draft))
     return [r for _, _, r in sorted(ordered, key=lambda item: item[:2])]
