@@ -181,11 +181,18 @@ def _wait_for_finish(stack: Stack, firm: str) -> str:
         _, status = stack.run_of(firm)
         return status if status != "running" else None
 
-    logs = "\n".join(tail(path) for path in stack.tmp.glob("*@faults.log"))
     try:
-        return wait_for(finished, timeout=RUN_TIMEOUT, what="the run to finish")
+        status = wait_for(finished, timeout=RUN_TIMEOUT, what="the run to finish")
     except TimeoutError as error:
+        logs = "\n".join(tail(path) for path in stack.tmp.glob("*@faults.log"))
         raise AssertionError(f"{error}\n{logs}") from error
+    if status == "failed":  # say why
+        run_id, _ = stack.run_of(firm)
+        raise AssertionError(stack.query(
+            "SELECT r.error, s.stage, s.status, s.note FROM workflow_nightlyrun r JOIN "
+            "workflow_runstage s ON s.run_id = r.id WHERE r.id = %s ORDER BY s.position",
+            (run_id,)))
+    return status
 
 
 def _assert_every_eligible_account_once(stack: Stack, firm: str, run_id: int) -> None:
@@ -217,7 +224,7 @@ def test_a_worker_killed_mid_run_the_run_completes_after_a_restart(stack):
     command = start_process([sys.executable, str(ROOT / "manage.py"), "run_nightly", "--firm",
                              "FAULTKILL", "--date", BUSINESS_DATE.isoformat(), "--wait"],
                             env=stack.env, log=log)
-    run_id = wait_for(lambda: (stack.run_of("FAULTKILL") or [None])[0], timeout=60,
+    run_id = wait_for(lambda: (stack.run_of("FAULTKILL") or [None])[0], timeout=RUN_TIMEOUT,
                       what="run_nightly to start the run", process=command, log=log)
     _wait_for_chunks_done(stack, run_id, 2)
     os.kill(victim.pid, signal.SIGKILL)
