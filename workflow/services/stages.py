@@ -23,6 +23,7 @@ from rebal.services import alert_raise
 from workflow.models import NightlyRun, RunAccount
 from workflow.services.analyze_stage import outcome_counts
 from workflow.services.dispositions import dispositions_assign
+from workflow.services.settings_rules import rules_by_account
 
 CENT = Decimal("0.01")
 
@@ -71,7 +72,8 @@ def targets_stage(run: NightlyRun) -> StageOutcome:
                        .order_by("pk").values_list("pk", flat=True))
     resolved = with_errors = with_warnings = 0
     errors: Counter[str] = Counter()
-    for chunk in resolve_in_chunks(account_ids, run.business_date):
+    rules = rules_by_account(account_ids, as_of=run.business_date)
+    for chunk in resolve_in_chunks(account_ids, run.business_date, rules=rules):
         for item in chunk:
             resolved += 1
             if item.target.errors:
@@ -92,6 +94,7 @@ def fees_stage(run: NightlyRun) -> StageOutcome:
     model_ids = dict(SecurityModel.objects.values_list("code", "pk"))
     following: dict[tuple[int, int], Decimal] = {}
     for chunk in resolve_in_chunks(sorted(values), run.business_date,
+                                   rules=rules_by_account(values, as_of=run.business_date),
                                    hold_unknown_programs=False):
         for item in chunk:
             account_value = Decimal(str(values[item.account_id] or 0))
