@@ -43,3 +43,4 @@ urlpatterns = [
     path("workflow/dispositions/", include("workflow.urls_dispositions")),
     path("api/v1/", include((api_v1, "api"))),
 ]
+handler500 = "rebal.views.errors.server_error"
