@@ -14,8 +14,13 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.live import app_environment
-from tests.workflow.private_services import PG_BIN, _as_postgres, private_postgres
-from tests.workflow.test_faults import _in_database, clone_schema
+from tests.workflow.private_services import (
+    PG_BIN,
+    _as_postgres,
+    clone_schema,
+    in_database,
+    private_postgres,
+)
 
 pytestmark = [pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,8 +48,8 @@ def test_the_site_answers_503_while_the_database_is_down_and_recovers(django_db_
     session_db = urlsplit(os.environ["REBAL_DATABASE_URL"]).path.lstrip("/")
     with private_postgres() as server:
         urls = ensure_database(server.admin_url, "rebal_down")
-        clone_schema(_in_database(os.environ["REBAL_ADMIN_DATABASE_URL"], session_db),
-                     _in_database(server.admin_url, "rebal_down"))
+        clone_schema(in_database(os.environ["REBAL_ADMIN_DATABASE_URL"], session_db),
+                     in_database(server.admin_url, "rebal_down"))
         env = app_environment(REBAL_DATABASE_URL=urls.app)
         for command in (["create_firm", "DOWN", "--name", "Down", "--admin", "admin@down.test"],
                         ["create_api_token", "--firm", "DOWN", "--name", "oms", "--scope",

@@ -23,8 +23,12 @@ import pytest
 
 from tests.live import app_environment, free_port
 from tests.workflow.factories import demo_feeds
-from tests.workflow.private_services import PG_BIN, _as_postgres, private_postgres
-from tests.workflow.test_faults import clone_schema
+from tests.workflow.private_services import (
+    PG_BIN,
+    _as_postgres,
+    clone_schema,
+    private_postgres,
+)
 
 pytestmark = [pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from tests.live import free_port, start_process, stop, wait_for
 
@@ -94,3 +95,21 @@ class PrivateRedis:
         if self.process is not None:
             stop(self.process)
             self.process = None
+
+
+def in_database(url: str, dbname: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path="/" + dbname))
+
+
+def clone_schema(source_admin_url: str, target_admin_url: str) -> None:
+    """Copy the migrated schema (tables, row-level security, grants) of the test session's
+    database, with the rows of the tables migrations fill, instead of migrating again."""
+    filled = ["django_migrations", "django_content_type", "auth_permission"]
+    schema = subprocess.run([str(PG_BIN / "pg_dump"), "--schema-only", source_admin_url],
+                            check=True, capture_output=True).stdout
+    data = subprocess.run([str(PG_BIN / "pg_dump"), "--data-only",
+                           *[f"--table={t}" for t in filled], source_admin_url],
+                          check=True, capture_output=True).stdout
+    for dump in (schema, data):
+        subprocess.run([str(PG_BIN / "psql"), "-q", "-v", "ON_ERROR_STOP=1", target_admin_url],
+                       input=dump, check=True, capture_output=True)

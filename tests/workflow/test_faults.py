@@ -19,14 +19,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import psycopg2
 import pytest
 
 from tests.live import ROOT, app_environment, start_process, stop, tail, wait_for, worker_command
 from tests.workflow.factories import BUSINESS_DATE, demo_feeds
-from tests.workflow.private_services import PG_BIN, PrivateRedis, private_postgres
+from tests.workflow.private_services import (
+    PrivateRedis,
+    clone_schema,
+    in_database,
+    private_postgres,
+)
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow]
 
@@ -35,24 +40,6 @@ RUN_TIMEOUT = 240
 STALL_SECONDS, TICK_SECONDS = 4, 2
 # Small chunks, so that a run of ~60 accounts has many of them to interrupt.
 CHUNK_SIZE = 4
-
-
-def _in_database(url: str, dbname: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path="/" + dbname))
-
-
-def clone_schema(source_admin_url: str, target_admin_url: str) -> None:
-    """Copy the migrated schema (tables, row-level security, grants) of the test session's
-    database, with the rows of the tables migrations fill, instead of migrating again."""
-    filled = ["django_migrations", "django_content_type", "auth_permission"]
-    schema = subprocess.run([str(PG_BIN / "pg_dump"), "--schema-only", source_admin_url],
-                            check=True, capture_output=True).stdout
-    data = subprocess.run([str(PG_BIN / "pg_dump"), "--data-only",
-                           *[f"--table={t}" for t in filled], source_admin_url],
-                          check=True, capture_output=True).stdout
-    for dump in (schema, data):
-        subprocess.run([str(PG_BIN / "psql"), "-q", "-v", "ON_ERROR_STOP=1", target_admin_url],
-                       input=dump, check=True, capture_output=True)
 
 
 @dataclass
@@ -121,8 +108,8 @@ def stack(django_db_setup, tmp_path_factory) -> Iterator[Stack]:
     session_db = urlsplit(os.environ["REBAL_DATABASE_URL"]).path.lstrip("/")
     with private_postgres() as postgres:
         urls = ensure_database(postgres.admin_url, "rebal_faults")
-        admin_url = _in_database(postgres.admin_url, "rebal_faults")
-        clone_schema(_in_database(os.environ["REBAL_ADMIN_DATABASE_URL"], session_db),
+        admin_url = in_database(postgres.admin_url, "rebal_faults")
+        clone_schema(in_database(os.environ["REBAL_ADMIN_DATABASE_URL"], session_db),
                      admin_url)
         redis = PrivateRedis(tmp)
         redis.start()
