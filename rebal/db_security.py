@@ -1,8 +1,9 @@
 """Row-level security and append-only grants, kept in step with the models on every migrate.
 
 Run by `migrate` (post_migrate, as the owner role) so that no table can be forgotten: every table
-with a `firm_id` column gets RLS enabled and forced with the firm policy, every history table loses
-UPDATE, DELETE and TRUNCATE for the application role, and the application role gets the rest.
+with a `firm_id` column gets RLS enabled and forced with the firm policy, every history table and
+every model that declares `append_only = True` (records, events) loses UPDATE, DELETE and TRUNCATE
+for the application role, and the application role gets the rest.
 """
 
 from __future__ import annotations
@@ -45,6 +46,15 @@ def history_tables() -> list[str]:
     )
 
 
+def append_only_tables() -> list[str]:
+    """History tables and the tables of models declaring `append_only = True`: written once, kept."""
+    declared = {
+        model._meta.db_table for model in apps.get_models()
+        if getattr(model, "append_only", False)
+    }
+    return sorted(set(history_tables()) | declared)
+
+
 def extra_visibility() -> dict[str, str]:
     """Per-table SQL that widens what is visible, declared on the model (rls_also_visible_when)."""
     return {
@@ -84,7 +94,7 @@ def sync_database_security(using: str) -> None:
             cursor.execute(sql.SQL(
                 "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {}").format(role))
         targets = [app_role] if app_role and app_role != owner_role else []
-        for table in history_tables():
+        for table in append_only_tables():
             for target in targets:
                 cursor.execute(sql.SQL("REVOKE UPDATE, DELETE, TRUNCATE ON {} FROM {}").format(
                     sql.Identifier(table), sql.Identifier(target)))
