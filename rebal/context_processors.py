@@ -19,6 +19,13 @@ NAVIGATION = [
     ("API tokens", "token-list", "token.view"),
 ]
 
+# The hosting company's operators work across firms, outside any one firm's context.
+OPERATOR_NAVIGATION = [
+    ("Firms", "operations-firms"),
+    ("File transfers", "operations-feeds"),
+    ("Nightly runs", "operations-runs"),
+]
+
 # Pages that belong to a navigation entry's section, so that the entry shows as current.
 SECTION_OF = {
     "household-detail": "household-list",
@@ -34,16 +41,21 @@ SECTION_OF = {
     "unknown-security-list": "data-exceptions",
     "unknown-security-add": "data-exceptions",
     "unknown-security-map": "data-exceptions",
+    "operations-firm-new": "operations-firms",
 }
 
 
 def firm_context(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     firm = getattr(request, "firm", None)
-    if user is None or not user.is_authenticated or firm is None:
+    if user is None or not user.is_authenticated:
         return {"current_firm": None, "navigation": []}
     match = getattr(request, "resolver_match", None)
     url_name = (match.url_name if match else None) or ""
+    if firm is None:
+        navigation = OPERATOR_NAVIGATION if user.is_platform_operator else []
+        return {"current_firm": None, "navigation": navigation,
+                "navigation_current": SECTION_OF.get(url_name, url_name)}
     return {
         "current_firm": firm,
         "memberships": getattr(request, "memberships", []),

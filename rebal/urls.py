@@ -38,6 +38,7 @@ urlpatterns = [
     path("operations/feeds/", include("dataops.urls_operations")),
     path("runs/", include("workflow.urls")),
     path("operations/runs/", include("workflow.urls_operations")),
+    path("operations/firms/", include("workflow.urls_onboarding")),
     path("workflow/filters/", include("workflow.urls_filters")),
     path("workflow/settings-rules/", include("workflow.urls_settings_rules")),
     path("workflow/dispositions/", include("workflow.urls_dispositions")),
