@@ -14,13 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.live import app_environment
-from tests.workflow.private_services import (
-    PG_BIN,
-    _as_postgres,
-    clone_schema,
-    in_database,
-    private_postgres,
-)
+from tests.workflow.private_services import clone_schema, in_database, private_postgres
 
 pytestmark = [pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,16 +63,11 @@ def test_the_site_answers_503_while_the_database_is_down_and_recovers(django_db_
             assert line, (server.data / "web.log").read_text()[-3000:]
             return json.loads(line)
 
-        def pg_ctl(*args: str) -> None:
-            subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(server.data),
-                                         *args]), check=True, capture_output=True)
-
         try:
             up = ask()
-            pg_ctl("-m", "fast", "-w", "stop")
+            server.stop()
             down = ask()
-            pg_ctl("-o", f"-p {server.port} -k {server.data} -c listen_addresses=127.0.0.1",
-                   "-l", str(server.data / "server.log"), "-w", "start")
+            server.start()
             back = ask()
         finally:
             web.stdin.close()

@@ -33,10 +33,22 @@ def _as_postgres(command: list[str]) -> list[str]:
 class PrivatePostgres:
     port: int
     data: Path
+    server_options: str
 
     @property
     def admin_url(self) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def start(self) -> None:
+        subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-o",
+                                     self.server_options, "-l", str(self.data / "server.log"),
+                                     "-w", "start"]), check=True, capture_output=True)
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server: `fast` disconnects every client and shuts down cleanly,
+        `immediate` is a crash (recovery from the WAL at the next start)."""
+        subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", mode,
+                                     "-w", "stop"]), check=True, capture_output=True)
 
 
 @contextmanager
@@ -56,14 +68,12 @@ def private_postgres(options: str = "") -> Iterator[PrivatePostgres]:
                                  "-A", "trust", "--no-sync", "-E", "UTF8"]),
                    check=True, capture_output=True)
     port = free_port()
-    log = data / "server.log"
-    server_options = (f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off "
-                      f"-c synchronous_commit=off -c full_page_writes=off {options}")
-    subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", server_options,
-                                 "-l", str(log), "-w", "start"]), check=True,
-                   capture_output=True)
+    server = PrivatePostgres(port, data, (
+        f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off "
+        f"-c synchronous_commit=off -c full_page_writes=off {options}"))
+    server.start()
     try:
-        yield PrivatePostgres(port, data)
+        yield server
     finally:
         subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate",
                                      "-w", "stop"]), capture_output=True)

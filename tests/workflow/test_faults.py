@@ -4,6 +4,8 @@ Redis of their own (started on free ports here; the machine's servers are never 
 - a worker killed with SIGKILL in the middle of a run: after a new worker starts, the run
   completes and every eligible account is analyzed or failed exactly once;
 - Redis restarted in the middle of a run (every queued message lost): the same;
+- PostgreSQL restarted in the middle of a run (every connection of the workers and beat cut,
+  transactions in flight rolled back): the same;
 - every stage's task delivered again after the run: the database is identical afterwards.
 """
 
@@ -27,6 +29,7 @@ import pytest
 from tests.live import ROOT, app_environment, start_process, stop, tail, wait_for, worker_command
 from tests.workflow.factories import BUSINESS_DATE, demo_feeds
 from tests.workflow.private_services import (
+    PrivatePostgres,
     PrivateRedis,
     clone_schema,
     in_database,
@@ -47,6 +50,7 @@ class Stack:
     tmp: Path
     admin_url: str  # the private cluster's superuser, in the Rebal database: sees every row
     app_url: str
+    postgres: PrivatePostgres
     redis: PrivateRedis
     queue: str
     env: dict[str, str]
@@ -120,9 +124,9 @@ def stack(django_db_setup, tmp_path_factory) -> Iterator[Stack]:
             REBAL_NIGHTLY_TICK_SECONDS=str(TICK_SECONDS), REBAL_INBOX_SCAN_SECONDS="3600",
             REBAL_WORKER_HEARTBEAT_SECONDS="2", REBAL_FEED_INBOX=str(tmp / "inbox"),
             REBAL_STATE_DIR=str(tmp / "state"))
-        built = Stack(tmp, admin_url, urls.app, redis, queue, env)
+        built = Stack(tmp, admin_url, urls.app, postgres, redis, queue, env)
         try:
-            for code in ("FAULTKILL", "FAULTREDIS"):
+            for code in ("FAULTKILL", "FAULTREDIS", "FAULTPG"):
                 built.manage("demo_setup", "--code", code)
                 built.manage("load_feeds", "--firm", code, str(feeds))
                 built.manage("demo_model_book", "--firm", code)
@@ -242,6 +246,20 @@ def test_redis_restarted_mid_run_the_run_completes(stack):
     assert _wait_for_finish(stack, "FAULTREDIS") in ("succeeded", "succeeded_with_failures")
     _assert_every_eligible_account_once(stack, "FAULTREDIS", run_id)
     assert any(times > 1 for _, _, times in stack.chunks(run_id)), stack.chunks(run_id)
+
+
+def test_postgres_restarted_mid_run_the_run_completes(stack):
+    if not any(p.poll() is None for p in stack.processes):
+        stack.start_beat()
+        stack.start_worker("steady")
+    run_id = _start_run(stack, "FAULTPG")
+    _wait_for_chunks_done(stack, run_id, 2)
+    stack.postgres.stop()  # every connection cut, transactions in flight rolled back
+    time.sleep(2)
+    stack.postgres.start()
+
+    assert _wait_for_finish(stack, "FAULTPG") in ("succeeded", "succeeded_with_failures")
+    _assert_every_eligible_account_once(stack, "FAULTPG", run_id)
 
 
 def test_every_stage_delivered_again_leaves_the_database_identical(stack):
