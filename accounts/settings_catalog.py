@@ -24,6 +24,8 @@ from typing import Any
 # Layers, broadest first. "record" is the account row itself (from the accounts feed).
 DEFAULT, FIRM, RULE, HOUSEHOLD, ACCOUNT = "default", "firm", "rule", "household", "account"
 TAX_ENTITY, RECORD = "tax_entity", "record"
+# Added by a corporate action to its holders (a spin-off the firm keeps); set by no person.
+CORPORATE_ACTION = "corporate_action"
 ACCOUNT_LAYERS = frozenset({FIRM, RULE, HOUSEHOLD, ACCOUNT})
 CUSTOMIZATION_LAYERS = frozenset({RULE, HOUSEHOLD, ACCOUNT})
 TAX_LAYERS = frozenset({FIRM, TAX_ENTITY})
@@ -415,7 +417,7 @@ CATALOG: dict[str, Setting] = {s.name: s for s in (*SETTINGS, *RECORD_SETTINGS)}
 NIIT_RATE = Decimal("3.8")
 LAYER_LABELS = {DEFAULT: "Rebal's defaults", FIRM: "firm defaults", RULE: "settings rules",
                 HOUSEHOLD: "household", ACCOUNT: "account", TAX_ENTITY: "tax entity",
-                RECORD: "account record"}
+                RECORD: "account record", CORPORATE_ACTION: "corporate actions"}
 
 
 def parse_changes(changes: Mapping[str, Any], *, layer: str,

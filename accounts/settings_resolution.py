@@ -2,11 +2,13 @@
 
 Layers, broadest first: Rebal's defaults → the firm's defaults → the settings rules that cover
 the account (worked out by the workflow, exemptions applied, passed in as plain data) → the
-household → the account. A plain value is replaced by each layer that sets it; a list (do not
-buy, restriction lists, excluded asset classes…) gathers every layer's members, so a lower layer
-can add a restriction but never lift one a broader layer set; a mapping (product choices, tilts)
-is replaced key by key. Tax rates and carryforwards come from the firm's defaults and then the
-account's tax entity; discretion and approval for trading from the account record.
+household → the account → what a corporate action adds (a spin-off the firm keeps is on its
+holders' do-not-sell list, `accounts.corporate_action_settings`). A plain value is replaced by
+each layer that sets it; a list (do not buy, restriction lists, excluded asset classes…)
+gathers every layer's members, so a lower layer can add a restriction but never lift one a
+broader layer set; a mapping (product choices, tilts) is replaced key by key. Tax rates and
+carryforwards come from the firm's defaults and then the account's tax entity; discretion and
+approval for trading from the account record.
 
 `effective_settings_batch` resolves many accounts in a few queries (accounts, their layers,
 their households' and tax entities' layers), whatever their number; pass chunks of a few
@@ -22,6 +24,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from accounts.corporate_action_settings import spinoff_layers
 from accounts.models import (
     Account,
     AccountSettings,
@@ -54,9 +57,10 @@ _EMPTY: Mapping[Any, Source] = MappingProxyType({})
 class Source:
     """Where a value came from: a layer, and in plain English which row of it."""
 
-    layer: str  # default | firm | rule | household | account | tax_entity | record
+    # default | firm | rule | household | account | tax_entity | record | corporate_action
+    layer: str
     label: str  # "firm default", "rule 12 (Platinum commission)", "household HH-SMITH"…
-    ref: int | None = None  # the rule, household, account or tax entity id
+    ref: int | None = None  # the rule, household, account, tax entity or corporate action id
 
     def as_record(self) -> dict[str, Any]:
         return {"layer": self.layer, "label": self.label, "ref": self.ref}
@@ -223,6 +227,7 @@ class Layers:
     households: Mapping[int, tuple[Source, Mapping[str, Any]]]
     accounts: Mapping[int, Mapping[str, Any]]
     tax_entities: Mapping[int, tuple[Source, Mapping[str, Any]]]
+    corporate_actions: Mapping[int, tuple[tuple[Source, Mapping[str, Any]], ...]]
 
     @classmethod
     def load(cls, rows: Sequence[AccountRow]) -> Layers:
@@ -242,7 +247,8 @@ class Layers:
             for entity_id, code, values in TaxEntitySettings.objects.filter(
                 tax_entity_id__in=entities).values_list("tax_entity_id", "tax_entity__code",
                                                         "values") if values}
-        return cls(load_layer(firm), households, accounts, tax_entities)
+        corporate_actions = spinoff_layers([r.id for r in rows], Source)
+        return cls(load_layer(firm), households, accounts, tax_entities, corporate_actions)
 
 
 class SettingsResolver:
@@ -265,10 +271,12 @@ class SettingsResolver:
     def resolve(self, row: AccountRow, *, rules: Sequence[SettingsRule] = (),
                 household: tuple[Source, Mapping[str, Any]] | None = None,
                 account: Mapping[str, Any] | None = None,
-                tax_entity: tuple[Source, Mapping[str, Any]] | None = None) -> EffectiveSettings:
-        layers = (tuple(rules), household, account or None, tax_entity)
+                tax_entity: tuple[Source, Mapping[str, Any]] | None = None,
+                corporate_actions: Sequence[tuple[Source, Mapping[str, Any]]] = (),
+                ) -> EffectiveSettings:
+        layers = (tuple(rules), household, account or None, tax_entity, tuple(corporate_actions))
         key = (tuple(map(id, rules)), id(household), id(layers[2]), id(tax_entity),
-               row.discretionary, row.approved_for_trading)
+               tuple(map(id, corporate_actions)), row.discretionary, row.approved_for_trading)
         found = self._resolved.get(key)
         if found is None:
             values = dict(self.base)
@@ -278,6 +286,8 @@ class SettingsResolver:
                 _apply(values, household[1], household[0])
             if account:
                 _apply(values, account, ACCOUNT_OVERRIDE)
+            for source, layer in corporate_actions:
+                _apply(values, layer, source)
             values.update(self.tax_base)
             if tax_entity is not None:
                 _apply(values, tax_entity[1], tax_entity[0])
@@ -300,7 +310,8 @@ def effective_settings_batch(
     return {row.id: resolver.resolve(
         row, rules=rules.get(row.id, ()), household=layers.households.get(row.household_id),
         account=layers.accounts.get(row.id),
-        tax_entity=layers.tax_entities.get(row.tax_entity_id) if row.tax_entity_id else None)
+        tax_entity=layers.tax_entities.get(row.tax_entity_id) if row.tax_entity_id else None,
+        corporate_actions=layers.corporate_actions.get(row.id, ()))
         for row in rows}
 
 

@@ -1,7 +1,11 @@
 """An account's optimizer inputs from the database: its custodian lots with Rebal's wash-sale
 overlay, prices, resolved target, effective settings, the risk-model slice, its tax entity's
 rates and windows (with what the entity's other accounts were proposed on the same date). The
-pure core (optimizer.core) takes it from here."""
+pure core (optimizer.core) takes it from here.
+
+While a corporate action stands between the custodian's lots and the prices, the lots the
+accounts room says match the prices replace the custodian's for the securities involved
+(`accounts.corporate_action_lots`); where it cannot say, the account is not analyzed."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from accounts.corporate_action_lots import LotsForAnalysis, lots_for_analysis
 from accounts.models import Account
 from accounts.selectors import current_cash, holdings
 from accounts.settings_resolution import effective_settings
@@ -40,6 +45,10 @@ from optimizer.selectors import entity_proposals
 DEFAULT_SPECIFIC_VARIANCE = 0.04  # a security the model and its proxies miss: a typical stock's
 
 
+class AccountNotAnalyzable(ValueError):
+    """The account's data cannot be analyzed as it stands; the message says why."""
+
+
 @dataclass(frozen=True)
 class AccountInputs:
     """Everything `optimizer.core.analyze` needs for one account, plus what was left out."""
@@ -58,6 +67,32 @@ class AccountInputs:
         return {"securities": self.securities, "costs": self.costs,
                 "tax_rates": self.tax_rates, "trade_date": trade_date,
                 "wash_windows": self.wash_windows}
+
+
+def held_shares(lots: list[Lot]) -> dict[int, Decimal]:
+    """Shares per security id of the core's lots (what the accounts room compares)."""
+    shares: dict[int, Decimal] = {}
+    for lot in lots:
+        shares[int(lot.security)] = shares.get(int(lot.security), Decimal(0)) + lot.quantity
+    return shares
+
+
+def with_corporate_action_lots(lots: list[Lot], choice: LotsForAnalysis | None
+                               ) -> tuple[list[Lot], Decimal, list[str]]:
+    """The lots with the securities of each standing corporate action replaced as `choice`
+    says (appended after the others, in the expectation's order), the cash the actions pay
+    and a note for each."""
+    if choice is None:
+        return lots, Decimal(0), []
+    replaced = {str(sid) for one in choice.replacements for sid in one.securities}
+    kept = [lot for lot in lots if lot.security not in replaced]
+    for one in choice.replacements:
+        kept += [Lot(lot_id=lot.lot_id, security=lot.security, quantity=lot.quantity,
+                     cost_basis=lot.cost_basis, acquired=lot.acquired_date,
+                     long_term_from=long_term_from(lot.acquired_date, lot.holding_period_start))
+                 for lot in one.lots]
+    return (kept, sum((one.cash for one in choice.replacements), Decimal(0)),
+            [one.note for one in choice.replacements])
 
 
 def _ids(value: Any) -> frozenset[str]:
@@ -122,6 +157,8 @@ def _core_security(security: Security, key: str, price: Decimal) -> CoreSecurity
 
 
 def account_inputs(account: Account, as_of: date) -> AccountInputs:
+    """The account's inputs; AccountNotAnalyzable when its lots cannot be told (a corporate
+    action the custodian's lots match neither side of)."""
     notes: list[str] = []
     balance = current_cash([account.pk], as_of).get(account.pk)
     cash = balance.cash if balance is not None else Decimal(0)
@@ -141,6 +178,12 @@ def account_inputs(account: Account, as_of: date) -> AccountInputs:
                     cost_basis=lot.cost_basis, acquired=lot.acquired_date,
                     long_term_from=long_term_from(lot.acquired_date, lot.holding_period_start))
                 for lot in holdings(account.pk, as_of).lots]
+    choice = lots_for_analysis({account.pk: held_shares(lots)}, as_of).get(account.pk)
+    if choice is not None and choice.refusal:
+        raise AccountNotAnalyzable(choice.refusal)
+    lots, action_cash, action_notes = with_corporate_action_lots(lots, choice)
+    cash += action_cash
+    notes.extend(action_notes)
     values = effective_settings(account)
     target = resolve_target(account, as_of, settings=values, hold_unknown_programs=False)
     notes.extend(target.errors)

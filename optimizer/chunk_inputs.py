@@ -11,7 +11,9 @@ date per worker process (`optimizer.risk_universe`), and every account uses the 
 
 Where the single-account path would analyze an account on data it cannot trust, the chunk
 refuses it with a plain reason instead: a held security without a price, a target that cannot
-be resolved.
+be resolved, lots that match neither side of a standing corporate action. Lots on the other side
+of a corporate action from the prices are replaced by the expected ones, as on the single path
+(`accounts.corporate_action_lots`, asked once for the chunk).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from accounts.corporate_action_lots import LotsForAnalysis, lots_for_analysis
 from accounts.models import Account, TaxLot, Transaction
 from accounts.selectors import current_cash, current_lot_sets
 from accounts.settings_resolution import (
@@ -48,7 +51,13 @@ from accounts.tax.wash_sales import (
 from accounts.tax.wash_sales import TaxStatus as EngineTaxStatus
 from accounts.tax_data import WINDOW_DAYS, _base_lot_sets
 from dataops.models import Price, Security
-from optimizer.account_inputs import AccountInputs, _core_security, _settings
+from optimizer.account_inputs import (
+    AccountInputs,
+    _core_security,
+    _settings,
+    held_shares,
+    with_corporate_action_lots,
+)
 from optimizer.core.inputs import (
     AccountSnapshot,
     Costs,
@@ -268,13 +277,15 @@ class _Chunk:
         return found
 
 
-def _account(chunk: _Chunk, row: AccountRow, tax_status: str,
-             lots: list[Lot]) -> AccountInputs | str:
+def _account(chunk: _Chunk, row: AccountRow, tax_status: str, lots: list[Lot],
+             actions: LotsForAnalysis | None) -> AccountInputs | str:
     """One account's inputs from the chunk's data, or why it cannot be analyzed."""
+    if actions is not None and actions.refusal:
+        return actions.refusal
     target = chunk.targets[row.id]
     if target.errors:
         return "Its target cannot be resolved: " + " ".join(target.errors)
-    notes: list[str] = []
+    lots, action_cash, notes = with_corporate_action_lots(lots, actions)
     equivalents: dict[str, tuple[str, ...]] = {}
     for security in target.securities:
         if security.equivalence_set:
@@ -294,7 +305,7 @@ def _account(chunk: _Chunk, row: AccountRow, tax_status: str,
         keys = [k for k in keys if k in chunk.prices]
     securities = {k: chunk.security(k) for k in keys}
     weights = {str(k): float(w) for k, w in target.weights.items() if str(k) in securities}
-    cash = chunk.cash.get(row.id, Decimal(0))
+    cash = chunk.cash.get(row.id, Decimal(0)) + action_cash
     snapshot = AccountSnapshot(account=row.account_number, tax_status=TaxStatus(tax_status),
                                cash=cash, lots=tuple(lots))
     value = cash + sum((lot.quantity * securities[lot.security].price for lot in lots),
@@ -341,6 +352,9 @@ def chunk_inputs(account_ids: Sequence[int], as_of: date, *,
         chunk_lots[set_accounts[row[0]]].append(row)
     cash = {pk: balance.cash for pk, balance in current_cash(ids, as_of).items()}
     views = _entity_views(members, chunk_lots, as_of) if members else {}
+    account_lots = _lots_or_failures(rows, views, chunk_lots)
+    actions = lots_for_analysis({pk: held_shares(lots) for pk, lots in account_lots.items()
+                                 if not isinstance(lots, str)}, as_of)
     settings = effective_settings_batch(rows, rules=rules)
     targets = resolve_targets(rows, as_of, settings=settings, hold_unknown_programs=False)
     wanted = {t for target in targets.values() for s in target.securities
@@ -348,7 +362,9 @@ def chunk_inputs(account_ids: Sequence[int], as_of: date, *,
     by_ticker = dict(Security.objects.filter(ticker__in=wanted).values_list("ticker", "pk"))
     keys = ({int(row[2]) for lots in chunk_lots.values() for row in lots}
             | {k for target in targets.values() for k in target.weights}
-            | set(by_ticker.values()))
+            | set(by_ticker.values())
+            | {int(lot.security) for choice in actions.values() for one in choice.replacements
+               for lot in one.lots})
     prices = {str(pk): close for pk, close in (
         Price.objects.filter(security_id__in=keys, as_of_date__lte=as_of)
         .order_by("security_id", "-as_of_date").distinct("security_id")
@@ -365,20 +381,36 @@ def chunk_inputs(account_ids: Sequence[int], as_of: date, *,
                    proposals=proposals, wash_keys=wash_keys, securities={})
     out = []
     for row in rows:
-        view = views[row.tax_entity_id] if row.tax_entity_id else None
-        built: AccountInputs | str
-        try:
-            if view is None:
-                lots = _plain_lots(chunk_lots.get(row.id, ()))
-            elif view.adjusted is None:
-                lots = _by_lot_id(_plain_lots(chunk_lots.get(row.id, ())))
-            else:
-                lots = view.adjusted.get(row.account_number, [])
-            built = (view.failure if view is not None and view.failure
-                     else _account(chunk, row, found[row.id][1], lots))
-        except (ValueError, KeyError, ArithmeticError) as error:
-            built = f"Its data is not consistent ({error})."
+        lots = account_lots[row.id]
+        built: AccountInputs | str = lots if isinstance(lots, str) else ""
+        if not isinstance(lots, str):
+            try:
+                built = _account(chunk, row, found[row.id][1], lots, actions.get(row.id))
+            except (ValueError, KeyError, ArithmeticError) as error:
+                built = f"Its data is not consistent ({error})."
         out.append(ChunkAccount(row.id, row.tax_entity_id, built, "")
                    if isinstance(built, AccountInputs)
                    else ChunkAccount(row.id, row.tax_entity_id, None, built))
+    return out
+
+
+def _lots_or_failures(rows: Sequence[AccountRow], views: Mapping[int, _EntityView],
+                      chunk_lots: Mapping[int, list[tuple[Any, ...]]]
+                      ) -> dict[int, list[Lot] | str]:
+    """Each account's lots as the core takes them (the overlay applied where its entity
+    traded), or why they cannot be had."""
+    out: dict[int, list[Lot] | str] = {}
+    for row in rows:
+        view = views[row.tax_entity_id] if row.tax_entity_id else None
+        try:
+            if view is not None and view.failure:
+                out[row.id] = view.failure
+            elif view is None:
+                out[row.id] = _plain_lots(chunk_lots.get(row.id, ()))
+            elif view.adjusted is None:
+                out[row.id] = _by_lot_id(_plain_lots(chunk_lots.get(row.id, ())))
+            else:
+                out[row.id] = view.adjusted.get(row.account_number, [])
+        except (ValueError, KeyError, ArithmeticError) as error:
+            out[row.id] = f"Its data is not consistent ({error})."
     return out

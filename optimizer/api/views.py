@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import Account
+from optimizer.account_inputs import AccountNotAnalyzable
 from optimizer.api.payloads import stored_payload, what_if_payload
 from optimizer.models import Analysis
 from optimizer.selectors import latest_analysis
@@ -81,7 +82,10 @@ class AccountAnalysisViewSet(FirmScopedViewSetMixin, mixins.RetrieveModelMixin,
         form = WhatIfSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         as_of = form.validated_data["as_of"] or timezone.localdate()
-        found = account_what_if(account=account, as_of=as_of,
-                                changes=form.validated_data["changes"],
-                                clear=form.validated_data["clear"], acting_user=request.user)
+        try:
+            found = account_what_if(account=account, as_of=as_of,
+                                    changes=form.validated_data["changes"],
+                                    clear=form.validated_data["clear"], acting_user=request.user)
+        except AccountNotAnalyzable as refused:  # a corporate action its lots match no side of
+            raise ValidationError(str(refused)) from refused
         return Response(what_if_payload(found.inputs, found.result))

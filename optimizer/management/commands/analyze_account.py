@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from accounts.models import Account
-from optimizer.account_inputs import account_inputs
+from optimizer.account_inputs import AccountNotAnalyzable, account_inputs
 from optimizer.core.analyze import analyze
 from optimizer.services import analysis_store
 from rebal.audit import audit_context
@@ -34,7 +34,10 @@ class Command(BaseCommand):
             account = Account.objects.filter(account_number=options["account"]).first()
             if account is None:
                 raise CommandError(f"No account {options['account']} in {firm.code}.")
-            inputs = account_inputs(account, as_of)
+            try:
+                inputs = account_inputs(account, as_of)
+            except AccountNotAnalyzable as refused:
+                raise CommandError(f"{account.account_number} is not analyzed: {refused}") from None
             result = analyze(inputs.snapshot, inputs.target, inputs.settings, inputs.risk,
                              **inputs.analyze_kwargs(as_of))
             if options["save"]:
