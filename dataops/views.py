@@ -10,9 +10,10 @@ from django.shortcuts import redirect, render
 
 from dataops.forms import FeedFilterForm, FeedUploadForm
 from dataops.models import FeedFile, QuarantinedRow
-from dataops.services.feeds import Delivery, feed_file_receive
+from dataops.services.feeds import Delivery, FeedNotStored, feed_file_receive
 from dataops.services.monitoring import expected_files
 from rebal.access import access_object
+from rebal.middleware import keep_writes
 from rebal.permissions import can
 from rebal.views.base import firm_page
 
@@ -40,15 +41,25 @@ def feed_list(request: HttpRequest) -> HttpResponse:
         upload = FeedUploadForm(request.POST, request.FILES)
         if upload.is_valid():
             received = upload.cleaned_data["file"]
-            feed_file = feed_file_receive(
-                name=received.name, data=received.read(),
-                delivery=Delivery(door=FeedFile.Door.API,
-                                  delivered_by=getattr(request.user, "email", ""),
-                                  user=request.user))
+            try:
+                feed_file = feed_file_receive(
+                    name=received.name, data=received.read(),
+                    delivery=Delivery(door=FeedFile.Door.API,
+                                      delivered_by=getattr(request.user, "email", ""),
+                                      user=request.user))
+            except FeedNotStored as error:
+                upload.add_error("file", str(error))
+                return keep_writes(_feed_list_page(request, upload, status=507))
             level = (messages.ERROR if feed_file.status == FeedFile.Status.REJECTED
                      else messages.WARNING if feed_file.rows_quarantined else messages.SUCCESS)
             messages.add_message(request, level, outcome(feed_file))
             return redirect("feed-detail", pk=feed_file.pk)
+    return _feed_list_page(request, upload if may_upload else None,
+                           status=400 if upload.errors else 200)
+
+
+def _feed_list_page(request: HttpRequest, upload: FeedUploadForm | None, *,
+                    status: int) -> HttpResponse:
     filters = FeedFilterForm(request.GET or None)
     files = FeedFile.objects.for_user(request.user, "feed.view").order_by("-received_at", "-pk")
     if filters.is_valid():
@@ -58,9 +69,8 @@ def feed_list(request: HttpRequest) -> HttpResponse:
             files = files.filter(feed=filters.cleaned_data["feed"])
     page = Paginator(files, FILES_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "dataops/feed_list.html",
-                  {"page": page, "filters": filters, "upload": upload if may_upload else None,
-                   "query": _query_without_page(request)},
-                  status=400 if upload.errors else 200)
+                  {"page": page, "filters": filters, "upload": upload,
+                   "query": _query_without_page(request)}, status=status)
 
 
 @firm_page("feed.view")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import transaction
@@ -61,9 +62,20 @@ class FirmContextMiddleware:
                     response = self.get_response(request)
             finally:
                 reset_firm()
-            if response.status_code >= 500:
+            if response.status_code >= 500 and not getattr(response, KEEP_WRITES, False):
                 transaction.set_rollback(True)
             return response
+
+
+KEEP_WRITES = "_rebal_keep_writes"
+ResponseT = TypeVar("ResponseT", bound=HttpResponse)
+
+
+def keep_writes(response: ResponseT) -> ResponseT:
+    """A server-side failure the view handled on purpose (e.g. our disk is full) whose writes —
+    the alert about it — must be committed, although the response is a 5xx."""
+    setattr(response, KEEP_WRITES, True)
+    return response
 
 
 SECOND_FACTOR_EXEMPT_PREFIXES = ("/auth/", "/static/", "/healthz", "/readyz", "/api/")

@@ -3,7 +3,7 @@ unknown-securities queue."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -12,9 +12,10 @@ from rest_framework.response import Response
 from dataops.api import serializers
 from dataops.filtersets import FeedFileFilterSet, UnknownSecurityFilterSet
 from dataops.models import FeedFile, QuarantinedRow, UnknownSecurity
-from dataops.services.feeds import Delivery, feed_file_receive
+from dataops.services.feeds import Delivery, FeedNotStored, feed_file_receive
 from dataops.services.unknown_securities import unknown_security_add, unknown_security_map
 from rebal.api.viewsets import FirmScopedViewSet
+from rebal.middleware import keep_writes
 from rebal.models import APIToken
 
 
@@ -29,10 +30,13 @@ class FeedFileViewSet(FirmScopedViewSet):
     action_permissions = {"create": "feed.upload", "quarantined_rows": "feed.view"}
 
     @extend_schema(request={"multipart/form-data": serializers.FeedUploadSerializer},
-                   responses={201: serializers.FeedFileSerializer})
+                   responses={201: serializers.FeedFileSerializer,
+                              507: OpenApiResponse(description="The file could not be stored "
+                                                   "(our disk); nothing recorded: send it again")})
     def create(self, request: Request) -> Response:
         """Receive and load one file. A rejected file is still recorded: 201 with status
-        `rejected` and the reason in `error`."""
+        `rejected` and the reason in `error`. 507 when it could not be stored: nothing was
+        recorded, the data manager is alerted, and the file must be sent again."""
         form = serializers.FeedUploadSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         upload = form.validated_data["file"]
@@ -41,7 +45,13 @@ class FeedFileViewSet(FirmScopedViewSet):
             door=FeedFile.Door.API,
             delivered_by=token.name if token else getattr(request.user, "email", ""),
             user=None if token else request.user, api_token=token)
-        feed_file = feed_file_receive(name=upload.name, data=upload.read(), delivery=delivery)
+        try:
+            feed_file = feed_file_receive(name=upload.name, data=upload.read(),
+                                          delivery=delivery)
+        except FeedNotStored as error:  # answered, not raised: its alert is committed
+            return keep_writes(Response(
+                {"error": {"status": 507, "code": "not_stored", "message": str(error),
+                           "fields": {}}}, status=status.HTTP_507_INSUFFICIENT_STORAGE))
         return Response(serializers.FeedFileSerializer(feed_file).data,
                         status=status.HTTP_201_CREATED)
 

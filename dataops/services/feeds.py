@@ -3,7 +3,9 @@
 A file is recorded first (checksum, size, who delivered it); the same checksum again is a
 recorded no-op. Loading is atomic: the loader writes the file's good rows inside a savepoint,
 which is rolled back whole when the file is rejected (bad-row threshold, an unexpected error).
-Bad rows are quarantined with line, column and reason.
+Bad rows are quarantined with line, column and reason. A file that cannot be stored (a full or
+failing disk) is not recorded at all: the data manager is alerted and the caller told to keep it
+(`FeedNotStored`), so that it is delivered again rather than lost.
 """
 
 from __future__ import annotations
@@ -27,12 +29,18 @@ from dataops.feeds.schemas import ParsedRow, check_header, parse_row, validate_f
 from dataops.models import FeedFile, FeedPolicy, QuarantinedRow
 from rebal.audit import audit_context
 from rebal.firm_context import firm_context, require_firm
+from rebal.models import Role
+from rebal.services import alert_raise
 
 logger = logging.getLogger(__name__)
 
 # Feeds whose rows describe the present state rather than a date's data: an older file than
 # one already loaded is kept as history and must not overwrite newer data.
 STATE_FEEDS = {"securities", "accounts", "restrictions"}
+
+
+class FeedNotStored(Exception):
+    """The file could not be written to the file store; nothing was recorded."""
 
 
 @dataclass(frozen=True)
@@ -48,7 +56,12 @@ def _store(firm_code: str, checksum: str, name: str, data: bytes) -> str:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{checksum[:16]}_{Path(name).name}"
     if not path.exists():
-        path.write_bytes(data)
+        partial = path.with_name(f".{path.name}.part")
+        try:
+            partial.write_bytes(data)
+            partial.rename(path)  # whole or not at all
+        finally:
+            partial.unlink(missing_ok=True)
     return str(path)
 
 
@@ -57,6 +70,16 @@ def feed_file_receive(*, name: str, data: bytes, delivery: Delivery) -> FeedFile
     firm = require_firm()
     name = Path(name).name
     checksum = hashlib.sha256(data).hexdigest()
+    try:
+        stored_path = _store(firm.code, checksum, name, data)
+    except OSError as error:
+        message = (f"{name} ({len(data)} bytes, from {delivery.delivered_by}) could not be "
+                   f"stored: {error.strerror or error}. Nothing was recorded or loaded; an "
+                   "inbox file stays in the inbox and is tried again, an upload must be sent "
+                   "again.")
+        alert_raise(firm=firm, kind="feed_not_stored", severity="critical",
+                    subject=f"file {name}", message=message, roles=[Role.DATA_MANAGER])
+        raise FeedNotStored(message) from error
     with audit_context(user=delivery.user, api_token=delivery.api_token,
                        system_job="" if delivery.user or delivery.api_token else delivery.door,
                        reason=f"file {name}"):
@@ -65,8 +88,7 @@ def feed_file_receive(*, name: str, data: bytes, delivery: Delivery) -> FeedFile
                         .exclude(status=FeedFile.Status.DUPLICATE).order_by("pk").first())
             feed_file = FeedFile.objects.create(
                 name=name, checksum=checksum, size=len(data), door=delivery.door,
-                delivered_by=delivery.delivered_by,
-                stored_path=_store(firm.code, checksum, name, data))
+                delivered_by=delivery.delivered_by, stored_path=stored_path)
             if original is not None:
                 feed_file.status = FeedFile.Status.DUPLICATE
                 feed_file.duplicate_of = original
