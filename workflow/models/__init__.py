@@ -1,9 +1,17 @@
+from workflow.models.batches import (
+    BatchStatus,
+    BatchTrade,
+    ClientConsent,
+    ReleaseControl,
+    TradeBatch,
+)
 from workflow.models.dispositions import (
     AccountDisposition,
     Disposition,
     DispositionPolicy,
     OversightList,
 )
+from workflow.models.events import EventKind, TradeEvent
 from workflow.models.filters import SavedFilter
 from workflow.models.latest_analysis import LatestAnalysis
 from workflow.models.nightly import (
@@ -14,9 +22,12 @@ from workflow.models.nightly import (
     RunStage,
     Stage,
 )
+from workflow.models.orders import Fill, IdempotencyRecord, Order, OrderStatus
 from workflow.models.settings_rules import SettingsChangeSet, SettingsRule, SettingsRuleExemption
 
-__all__ = ["AccountDisposition", "Disposition", "DispositionPolicy", "LatestAnalysis",
+__all__ = ["AccountDisposition", "BatchStatus", "BatchTrade", "ClientConsent", "EventKind",
+           "Fill", "IdempotencyRecord", "Order", "OrderStatus", "ReleaseControl", "TradeBatch",
+           "TradeEvent", "Disposition", "DispositionPolicy", "LatestAnalysis",
            "NightlyPolicy",
            "NightlyRun", "OversightList", "RunAccount", "RunChunk", "RunStage", "SavedFilter",
            "SettingsChangeSet", "SettingsRule", "SettingsRuleExemption", "Stage"]

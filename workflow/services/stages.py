@@ -22,6 +22,7 @@ from rebal.firm_context import require_firm
 from rebal.services import alert_raise
 from workflow.models import NightlyRun, RunAccount
 from workflow.services.analyze_stage import outcome_counts
+from workflow.services.batches import batches_create_for_run
 from workflow.services.dispositions import dispositions_assign
 from workflow.services.settings_rules import rules_by_account
 
@@ -115,8 +116,10 @@ def fees_stage(run: NightlyRun) -> StageOutcome:
 
 def sort_stage(run: NightlyRun) -> StageOutcome:
     """Give every account of the run one disposition (suspend, review, auto-trade) and its
-    oversight lists, by the firm's policies (workflow.services.dispositions)."""
-    return StageOutcome(dispositions_assign(run_id=run.pk, as_of=run.business_date))
+    oversight lists, by the firm's policies (workflow.services.dispositions); then batch the
+    proposed trades per disposition (workflow.services.batches)."""
+    counts = dispositions_assign(run_id=run.pk, as_of=run.business_date)
+    return StageOutcome({**counts, **batches_create_for_run(run_id=run.pk)})
 
 
 def notify_stage(run: NightlyRun) -> StageOutcome:
