@@ -8,6 +8,10 @@ lot). Between the earlier and the later of the ex-date and the pay date either t
 new holdings are accepted; after both, only the new. A difference is a reconciliation break and
 a hold with both versions shown, released when a later snapshot agrees.
 
+The holder's trades in the securities involved between the snapshot the expectation was
+computed from and the one checked are counted (accounts.services.corporate_action_trades):
+then shares are compared, not basis.
+
 Feeds that disagree hold the holders too, until the data agrees: holdings already split while
 the same day's price is not (or the reverse), and an account holding both the old and the new
 security after a merger.
@@ -17,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -34,6 +38,7 @@ from accounts.models import (
     TaxLot,
 )
 from accounts.selectors import current_lot_sets
+from accounts.services.corporate_action_trades import Trade, shares_with_trades, trades_since
 from accounts.services.holds import holds_clear, holds_place
 from accounts.targets import resolve_targets
 from accounts.tax.corporate_actions import (
@@ -319,7 +324,7 @@ def _models_naming_retired(as_of: date, findings: _Findings) -> list[str]:
 def expectations_check(as_of: date) -> CheckOutcome:
     """Compare every standing expectation with the holder's newest snapshot; hold and release."""
     expectations = list(Expectation.objects.exclude(status=Expectation.Status.REVERSED)
-                        .filter(window_start__lte=as_of).select_related("action"))
+                        .filter(window_start__lte=as_of).select_related("action", "based_on"))
     before_holds = _open_hold_accounts()
     findings = _Findings({}, {}, [])
     model_problems = _models_naming_retired(as_of, findings)
@@ -332,13 +337,22 @@ def expectations_check(as_of: date) -> CheckOutcome:
     names = dict(Security.objects.filter(pk__in=security_ids).values_list("pk", "ticker"))
     changed = []
     firm = require_firm()
-    for expectation in expectations:
-        lot_set = current.get(expectation.account_id)
-        if lot_set is None or lot_set.pk == expectation.based_on_id or (
-                lot_set.business_date < expectation.window_start):
-            continue  # the custodian has not reported since the action
+    # The others: the custodian has not reported since the action.
+    reported = [e for e in expectations if e.account_id in current
+                and current[e.account_id].pk != e.based_on_id
+                and current[e.account_id].business_date >= e.window_start]
+    trades = trades_since(reported)
+    terms: dict[int, CorporateActionTerms] = {}
+
+    def terms_of(action: CorporateAction) -> CorporateActionTerms:
+        if action.pk not in terms:
+            terms[action.pk] = terms_for(action)
+        return terms[action.pk]
+
+    for expectation in reported:
+        lot_set = current[expectation.account_id]
         if _check_one(expectation, lot_set, custodian.get(lot_set.pk, {}), names, findings,
-                      firm):
+                      firm, (trades.get(expectation.account_id, []), terms_of)):
             changed.append(expectation)
     Expectation.objects.bulk_update(changed, ["status", "checked_lot_set", "custodian",
                                               "reason"], batch_size=2000)
@@ -365,8 +379,11 @@ def _open_hold_accounts() -> set[int]:
 
 def _check_one(expectation: CorporateActionExpectation, lot_set: LotSet,
                actual_all: dict[int, Position], names: dict[int, str], findings: _Findings,
-               firm: Any) -> bool:
-    """Check one holder; returns whether the expectation row changed."""
+               firm: Any, trading: tuple[list[Trade],
+                                         Callable[[CorporateAction], CorporateActionTerms]]
+               ) -> bool:
+    """Check one holder (with its trades since the expectation's snapshot, and the action's
+    terms should they be needed again); returns whether the expectation row changed."""
     action = expectation.action
     involved = {sid for sid in (action.old_security_id, action.new_security_id) if sid}
     actual = {sid: p for sid, p in actual_all.items() if sid in involved}
@@ -374,24 +391,34 @@ def _check_one(expectation: CorporateActionExpectation, lot_set: LotSet,
     before = positions_of(expectation.lots_before)
     day = lot_set.business_date
     beyond = day >= expectation.window_end
-    if _agrees(after, actual):
+    trades, terms_of = trading
+    counted = (shares_with_trades(expectation, trades, day, terms_of(action)) if trades
+               else None)
+    if counted is None:
+        agrees_after, agrees_before = _agrees(after, actual), _agrees(before, actual)
+    else:
+        held = {sid: p.quantity for sid, p in actual.items() if p.quantity}
+        agrees_after, agrees_before = counted.after == held, counted.before == held
+    if agrees_after:
         status, reason = Expectation.Status.CONFIRMED if beyond else Expectation.Status.EXPECTED, ""
-    elif not beyond and _agrees(before, actual):
+    elif not beyond and agrees_before:
         status, reason = Expectation.Status.EXPECTED, ""
     else:
         status = Expectation.Status.BREAK
-        reason = (f"after {action.action_id} ({action.get_type_display()}) the lots on {day} "
-                  f"should hold {_shown(after, names)}; the custodian shows "
-                  f"{_shown(actual, names)}")
+        should = _shown(after, names) if counted is None else (
+            ", ".join(f"{names.get(sid, sid)} {quantity.normalize():f} shares"
+                      for sid, quantity in sorted(counted.after.items())) or "nothing")
+        since = ("" if counted is None else f" and {counted.trades} trade(s) since "
+                 f"{expectation.based_on.business_date}")
+        reason = (f"after {action.action_id} ({action.get_type_display()}){since} the lots on "
+                  f"{day} should hold {should}; the custodian shows {_shown(actual, names)}")
         findings.breaks.append(ReconciliationBreak(
             firm=firm, account_id=expectation.account_id, business_date=day,
             kind=ReconciliationBreak.Kind.CORPORATE_ACTION, reason=reason))
     findings.record(hold_source(action), expectation.account_id, reason)
-    if beyond and action.type in SHARE_CHANGES:
-        split_held = _agrees(after, actual)
-        if split_held or _agrees(before, actual):
-            findings.record(hold_source(action, "prices"), expectation.account_id,
-                            _price_desync(action, day, split_held, names))
+    if beyond and action.type in SHARE_CHANGES and (agrees_after or agrees_before):
+        findings.record(hold_source(action, "prices"), expectation.account_id,
+                        _price_desync(action, day, agrees_after, names))
     if beyond and action.type in {ActionType.STOCK_MERGER, ActionType.CASH_STOCK_MERGER}:
         both = (action.old_security_id in actual and action.new_security_id in actual
                 and actual[action.old_security_id].quantity > 0)

@@ -407,3 +407,35 @@ def test_a_spinoff_added_to_models_by_firm_policy_splits_the_parents_weight(firm
         assert dict(latest.weights.values_list("security__ticker", "weight")) == {
             "MSFT": Decimal("0.32455"), "KRFT": Decimal("0.17545"), "AAPL": Decimal("0.5")}
         assert latest.corporate_action.action_id == "CA-KRFT"
+
+
+def test_trades_between_the_snapshots_are_counted_not_breaks(firm, tmp_path):
+    # The split's ex-date is 2026-11-26; A-1's snapshot before it is 2026-11-24 (100 AAPL).
+    # It buys 10 shares before the ex-date and 8 (post-split) on it; a sale is cancelled:
+    # (100 + 10) × 4 + 8 = 448.
+    load(firm, ff.write(tmp_path, "corporate_actions_20261124.csv", ff.csv_bytes(
+        ACTION_HEADER, [action_row(action_id="CA-AAPL", type="split",
+                                   effective_date="2026-11-26", old_cusip=ff.AAPL,
+                                   ratio_from="1", ratio_to="4")])))
+    load(firm, ff.write(tmp_path, "transactions_20261126.csv", ff.transactions([
+        ["A-1", "T1", "2026-11-25", "2026-11-26", "buy", ff.AAPL, "", "10", "231.00",
+         "-2310.00", "L3", "", ""],
+        ["A-1", "T2", "2026-11-26", "2026-11-27", "buy", ff.AAPL, "", "8", "58.00", "-464.00",
+         "L4", "", ""],
+        ["A-1", "T3", "2026-11-26", "2026-11-27", "sell", ff.AAPL, "", "5", "58.00", "290.00",
+         "L1", "", ""],
+        ["A-1", "T4", "2026-11-26", "2026-11-27", "sell", ff.AAPL, "", "", "", "", "", "",
+         "T3"]])))
+    load(firm, *day_files(tmp_path, "2026-11-27", a1_aapl="448", b1_aapl="40",
+                          aapl_close="58.00"))
+    with firm_context(firm):
+        statuses = dict(CorporateActionExpectation.objects.values_list(
+            "account__account_number", "status"))
+        assert statuses == {"A-1": "confirmed", "B-1": "confirmed"}
+    assert open_holds(firm) == {}
+    # A custodian one share short is a break that says what the trades made of it.
+    load(firm, *day_files(tmp_path, "2026-11-28", a1_aapl="447", b1_aapl="40",
+                          aapl_close="58.10"))
+    assert open_holds(firm) == {("A-1", "corporate_action:CA-AAPL"): (
+        "after CA-AAPL (Split) and 2 trade(s) since 2026-11-24 the lots on 2026-11-28 should "
+        "hold AAPL 448 shares; the custodian shows AAPL 447 shares, basis 15,000.00")}
