@@ -18,7 +18,7 @@ import numpy as np
 
 from accounts.corporate_action_lots import LotsForAnalysis, lots_for_analysis
 from accounts.models import Account
-from accounts.selectors import current_cash, holdings
+from accounts.selectors import current_cash, current_lot_sets, holdings
 from accounts.settings_resolution import effective_settings
 from accounts.targets import resolve_target
 from accounts.tax.holding_period import long_term_from
@@ -40,6 +40,7 @@ from optimizer.core.inputs import (
 )
 from optimizer.core.inputs import Security as CoreSecurity
 from optimizer.core.wash import windows_with_proposals
+from optimizer.records_provenance import SINGLE, InputsProvenance
 from optimizer.selectors import entity_proposals
 
 DEFAULT_SPECIFIC_VARIANCE = 0.04  # a security the model and its proxies miss: a typical stock's
@@ -62,6 +63,7 @@ class AccountInputs:
     tax_rates: TaxRates
     wash_windows: tuple[WashWindow, ...]
     notes: tuple[str, ...]
+    provenance: InputsProvenance | None = None  # for the analysis record (optimizer.records)
 
     def analyze_kwargs(self, trade_date: date) -> dict[str, Any]:
         return {"securities": self.securities, "costs": self.costs,
@@ -198,11 +200,13 @@ def account_inputs(account: Account, as_of: date) -> AccountInputs:
     keys = sorted({lot.security for lot in lots} | {str(k) for k in target.weights}
                   | {m for members in equivalents.values() for m in members}, key=int)
     prices = {}
-    for security_id, close in (Price.objects.filter(security_id__in=[int(k) for k in keys],
-                                                    as_of_date__lte=as_of)
-                               .order_by("security_id", "-as_of_date")
-                               .distinct("security_id").values_list("security_id", "close")):
+    price_files: dict[str, tuple[date, int]] = {}
+    for security_id, close, day, file_id in (
+            Price.objects.filter(security_id__in=[int(k) for k in keys], as_of_date__lte=as_of)
+            .order_by("security_id", "-as_of_date").distinct("security_id")
+            .values_list("security_id", "close", "as_of_date", "feed_file_id")):
         prices[str(security_id)] = close
+        price_files[str(security_id)] = (day, file_id)
     unpriced = [k for k in keys if k not in prices]
     if unpriced:
         notes.append(f"{len(unpriced)} securities have no price and cannot be traded")
@@ -233,10 +237,20 @@ def account_inputs(account: Account, as_of: date) -> AccountInputs:
     siblings, wash_keys = entity_proposals(account, as_of)
     if siblings:
         windows = windows_with_proposals(windows, siblings, wash_keys, as_of)
+    lot_set = current_lot_sets([account.pk], as_of).get(account.pk)
+    used = [price_files[k] for k in keys]
+    provenance = InputsProvenance(
+        path=SINGLE, settings=values, target=target,
+        lot_set_id=lot_set.pk if lot_set is not None else None,
+        cash_balance_id=balance.pk if balance is not None else None,
+        price_files=frozenset(file_id for _, file_id in used),
+        prices_through=max((day for day, _ in used), default=None),
+        risk_model_as_of=risk.as_of, entity_lots=bool(adjusted))
     return AccountInputs(
         snapshot=snapshot,
         target=Target(weights=weights, equivalence_sets=tuple(
             EquivalenceSet(name=name, members=tuple(m for m in members if m in securities))
             for name, members in equivalents.items())),
         settings=_settings(values, cash, value), risk=risk, securities=securities,
-        costs=Costs(), tax_rates=tax_rates, wash_windows=windows, notes=tuple(notes))
+        costs=Costs(), tax_rates=tax_rates, wash_windows=windows, notes=tuple(notes),
+        provenance=provenance)

@@ -1,7 +1,8 @@
 """Analyses and their proposed trades written in bulk: COPY into temporary tables, then one
 INSERT … SELECT per table (PostgreSQL refuses COPY into a table under row-level security; the
 INSERT is still checked by its policy). Analysis is not audited: it is written by a system job
-and never edited, a later run is a new row.
+and never edited, a later run is a new row. Each analysis carries its record (what it used,
+`optimizer.records`), the chunk's settings and target contents stored first.
 
 JSON columns hold what `DjangoJSONEncoder` would write for the core's dataclasses (Decimal as a
 string, dates in ISO form, enums as their value), without `dataclasses.asdict`'s deep copies.
@@ -22,6 +23,7 @@ from django.db import connection
 from psycopg2 import sql
 
 from optimizer.core.outputs import Analysis as CoreAnalysis
+from optimizer.records import RecordInputs, record_fields
 from optimizer.tax_naive import NaiveShadow
 from rebal.models import Firm
 
@@ -30,12 +32,14 @@ CENT = Decimal("0.01")
 ANALYSIS_COLUMNS = ("firm_id", "account_id", "trade_date", "status", "summary", "before",
                     "after", "trade_metrics", "relaxations", "notes", "calibration", "solver",
                     "naive_short_term_gain", "naive_long_term_gain", "naive_estimated_tax",
-                    "naive_turnover")
+                    "naive_turnover", "settings_content_id", "target_content_id", "lot_set_id",
+                    "cash_balance_id", "sources")
 ANALYSIS_TYPES = ("bigint", "bigint", "date", "varchar(20)", "text", "jsonb", "jsonb", "jsonb",
                   "jsonb", "jsonb", "jsonb", "jsonb", "numeric", "numeric", "numeric",
-                  "double precision")
+                  "double precision", "bigint", "bigint", "bigint", "bigint", "jsonb")
 ANALYSIS_NULLABLE = ("naive_short_term_gain", "naive_long_term_gain", "naive_estimated_tax",
-                     "naive_turnover")
+                     "naive_turnover", "settings_content_id", "target_content_id", "lot_set_id",
+                     "cash_balance_id")
 TRADE_COLUMNS = ("firm_id", "analysis_id", "security_id", "side", "shares", "price", "value",
                  "lots", "realized_gain", "estimated_tax", "cost_benefit_score", "reasons",
                  "explanation")
@@ -52,6 +56,7 @@ class AnalysisToWrite:
     result: CoreAnalysis
     notes: tuple[str, ...] = ()
     naive: NaiveShadow | None = None
+    record: RecordInputs | None = None  # None: stored without a record (inputs built elsewhere)
 
 
 def _plain(value: Any) -> Any:
@@ -113,9 +118,14 @@ def analyses_write(*, firm: Firm, analyses: Sequence[AnalysisToWrite]) -> dict[i
     appears at most once (a chunk analyzes each account once)."""
     if not analyses:
         return {}
+    with_record = [item for item in analyses if item.record is not None]
+    records = dict(zip((item.account_id for item in with_record), record_fields(
+        firm=firm, items=[item.record for item in with_record if item.record is not None]),
+        strict=True))
     rows = []
     for item in analyses:
         result, naive = item.result, item.naive
+        record = records.get(item.account_id)
         rows.append([
             firm.pk, item.account_id, result.trade_date.isoformat(), str(result.status),
             result.summary, _json(result.before), _json(result.after),
@@ -124,7 +134,11 @@ def analyses_write(*, firm: Firm, analyses: Sequence[AnalysisToWrite]) -> dict[i
             _json(result.solver),
             *(["", "", "", ""] if naive is None else [
                 naive.short_term_gain, naive.long_term_gain, naive.estimated_tax,
-                repr(naive.turnover)])])
+                repr(naive.turnover)]),
+            *(["", "", "", "", "{}"] if record is None else [
+                record.settings_content_id, record.target_content_id,
+                _none(record.lot_set_id), _none(record.cash_balance_id),
+                _json(record.sources)])])
     ids = dict((account_id, pk) for pk, account_id in _copy(
         "optimizer_analysis", ANALYSIS_COLUMNS, ANALYSIS_TYPES, ANALYSIS_NULLABLE, rows,
         returning="id, account_id"))

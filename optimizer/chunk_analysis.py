@@ -30,6 +30,7 @@ from optimizer.core.inputs import OpenOrder, TaxSensitivity
 from optimizer.core.outputs import Analysis as CoreAnalysis
 from optimizer.core.outputs import AnalysisStatus
 from optimizer.core.wash import SiblingTrade, sibling_trades, windows_with_proposals
+from optimizer.records import RecordInputs
 from optimizer.tax_naive import NaiveShadow, naive_shadow
 from rebal.firm_context import require_firm
 
@@ -142,7 +143,10 @@ def chunk_analyze(*, account_ids: Sequence[int], as_of: date,
         if item.tax_entity_id and result.trades:
             tonight[item.tax_entity_id].extend(sibling_trades(
                 inputs.snapshot.account, inputs.snapshot.is_taxable, result.trades))
-        solved[item.account_id] = AnalysisToWrite(item.account_id, result, inputs.notes, naive)
+        record = (RecordInputs(inputs.provenance, kwargs["wash_windows"], orders)
+                  if inputs.provenance is not None else None)
+        solved[item.account_id] = AnalysisToWrite(item.account_id, result, inputs.notes, naive,
+                                                  record)
     writing = time.perf_counter()
     timings.solve += writing - solving
 

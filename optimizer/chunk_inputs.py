@@ -72,6 +72,7 @@ from optimizer.core.inputs import (
 from optimizer.core.inputs import Security as CoreSecurity
 from optimizer.core.wash import SiblingTrade, windows_with_proposals
 from optimizer.models import Analysis, ProposedTrade
+from optimizer.records_provenance import NIGHTLY, InputsProvenance
 from optimizer.risk_universe import RiskUniverse, risk_universe
 
 LOT_FIELDS = ("lot_set_id", "account_id", "security_id", "lot_id", "quantity", "cost_basis",
@@ -260,6 +261,9 @@ class _Chunk:
     targets: Mapping[int, ResolvedTarget]
     settings: Mapping[int, EffectiveSettings]
     cash: Mapping[int, Decimal]
+    cash_ids: Mapping[int, int]  # account → the cash balance row read
+    lot_set_ids: Mapping[int, int]  # account → the lot set read
+    price_files: Mapping[str, tuple[date, int]]  # security → its price's date and feed file
     by_ticker: Mapping[str, int]
     prices: Mapping[str, Decimal]
     master: Mapping[int, Security]
@@ -320,13 +324,21 @@ def _account(chunk: _Chunk, row: AccountRow, tax_status: str, lots: list[Lot],
     siblings = chunk.proposals.get(row.tax_entity_id) if row.tax_entity_id else None
     if siblings:
         windows = windows_with_proposals(windows, siblings, chunk.wash_keys, chunk.as_of)
+    used = [chunk.price_files[k] for k in keys]
+    provenance = InputsProvenance(
+        path=NIGHTLY, settings=values, target=target, lot_set_id=chunk.lot_set_ids.get(row.id),
+        cash_balance_id=chunk.cash_ids.get(row.id),
+        price_files=frozenset(file_id for _, file_id in used),
+        prices_through=max((day for day, _ in used), default=None),
+        risk_model_as_of=chunk.risk.slice.as_of, entity_lots=view is not None)
     return AccountInputs(
         snapshot=snapshot,
         target=Target(weights=weights, equivalence_sets=tuple(
             EquivalenceSet(name=name, members=tuple(m for m in members if m in securities))
             for name, members in equivalents.items())),
         settings=_settings(values, cash, value), risk=chunk.risk.slice, securities=securities,
-        costs=Costs(), tax_rates=_tax_rates(values), wash_windows=windows, notes=tuple(notes))
+        costs=Costs(), tax_rates=_tax_rates(values), wash_windows=windows, notes=tuple(notes),
+        provenance=provenance)
 
 
 def chunk_inputs(account_ids: Sequence[int], as_of: date, *,
@@ -350,7 +362,8 @@ def chunk_inputs(account_ids: Sequence[int], as_of: date, *,
                 .order_by("lot_set_id", "security__ticker", "acquired_date", "lot_id")
                 .values_list(*LOT_FIELDS)):
         chunk_lots[set_accounts[row[0]]].append(row)
-    cash = {pk: balance.cash for pk, balance in current_cash(ids, as_of).items()}
+    balances = current_cash(ids, as_of)
+    cash = {pk: balance.cash for pk, balance in balances.items()}
     views = _entity_views(members, chunk_lots, as_of) if members else {}
     account_lots = _lots_or_failures(rows, views, chunk_lots)
     actions = lots_for_analysis({pk: held_shares(lots) for pk, lots in account_lots.items()
@@ -365,10 +378,14 @@ def chunk_inputs(account_ids: Sequence[int], as_of: date, *,
             | set(by_ticker.values())
             | {int(lot.security) for choice in actions.values() for one in choice.replacements
                for lot in one.lots})
-    prices = {str(pk): close for pk, close in (
-        Price.objects.filter(security_id__in=keys, as_of_date__lte=as_of)
-        .order_by("security_id", "-as_of_date").distinct("security_id")
-        .values_list("security_id", "close"))}
+    prices: dict[str, Decimal] = {}
+    price_files: dict[str, tuple[date, int]] = {}
+    for pk, close, day, file_id in (
+            Price.objects.filter(security_id__in=keys, as_of_date__lte=as_of)
+            .order_by("security_id", "-as_of_date").distinct("security_id")
+            .values_list("security_id", "close", "as_of_date", "feed_file_id")):
+        prices[str(pk)] = close
+        price_files[str(pk)] = (day, file_id)
     master = Security.objects.select_related("asset_class", "identical_group").in_bulk(keys)
     proposals, wash_keys = _stored_proposals(members, set(ids), as_of)
     try:
@@ -377,8 +394,10 @@ def chunk_inputs(account_ids: Sequence[int], as_of: date, *,
         reason = f"The risk model cannot be used ({error})."
         return [ChunkAccount(row.id, row.tax_entity_id, None, reason) for row in rows]
     chunk = _Chunk(as_of=as_of, targets=targets, settings=settings, cash=cash,
-                   by_ticker=by_ticker, prices=prices, master=master, risk=risk, views=views,
-                   proposals=proposals, wash_keys=wash_keys, securities={})
+                   cash_ids={pk: balance.pk for pk, balance in balances.items()},
+                   lot_set_ids={pk: lot_set.pk for pk, lot_set in lot_sets.items()},
+                   price_files=price_files, by_ticker=by_ticker, prices=prices, master=master,
+                   risk=risk, views=views, proposals=proposals, wash_keys=wash_keys, securities={})
     out = []
     for row in rows:
         lots = account_lots[row.id]

@@ -1,16 +1,56 @@
-"""Stored analyses: what the optimizer proposed for an account on a date, and why."""
+"""Stored analyses: what the optimizer proposed for an account on a date, and why.
+
+An analysis with its proposed trades is the record of that day's work for the account (SEC Rule
+204-2): written once by the analyze stage or a single analysis, never updated or deleted (the
+application role may not: `append_only`, enforced by rebal.db_security). The settings and the
+target it used are stored once per distinct content and referenced; market data is referenced by
+date and feed file, never copied.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
+from accounts.models import Account
 from rebal.models.base import FirmOwnedModel
 
 
+class SettingsContent(FirmOwnedModel):
+    """Effective settings with the source of each value, stored once per distinct content."""
+
+    append_only = True
+
+    sha256 = models.CharField(max_length=64)  # of the canonical JSON (sorted keys, no spaces)
+    content = models.JSONField()  # accounts.settings_resolution.EffectiveSettings.as_record()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["firm", "sha256"],
+                                               name="settings_content_once_per_firm")]
+
+
+class TargetContent(FirmOwnedModel):
+    """A resolved target with the provenance of every weight, stored once per distinct content."""
+
+    append_only = True
+
+    sha256 = models.CharField(max_length=64)
+    content = models.JSONField()  # accounts.targets.ResolvedTarget.as_record()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["firm", "sha256"],
+                                               name="target_content_once_per_firm")]
+
+
 class Analysis(FirmOwnedModel):
-    """One run of the optimizer for one account: status, metrics, what was relaxed.
+    """One run of the optimizer for one account, the record of it: inputs, status, metrics.
     Written by a system job, never edited; a later run is a new row."""
+
+    append_only = True
 
     account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT,
                                 related_name="analyses")
@@ -34,15 +74,35 @@ class Analysis(FirmOwnedModel):
     naive_estimated_tax = models.DecimalField(max_digits=20, decimal_places=2, null=True,
                                               blank=True)
     naive_turnover = models.FloatField(null=True, blank=True)  # (buys + sells) / 2 / value
+    # What the analysis used (null on analyses stored before records were kept).
+    settings_content = models.ForeignKey(SettingsContent, null=True, blank=True,
+                                         on_delete=models.PROTECT, related_name="+")
+    target_content = models.ForeignKey(TargetContent, null=True, blank=True,
+                                       on_delete=models.PROTECT, related_name="+")
+    lot_set = models.ForeignKey("accounts.LotSet", null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="+")
+    cash_balance = models.ForeignKey("accounts.CashBalance", null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    # The data's as-of dates and feed files (id, name, checksum), the wash-sale windows and open
+    # orders it respected: see optimizer.records.record_sources.
+    sources = models.JSONField(encoder=DjangoJSONEncoder, default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-trade_date", "-pk"]
         indexes = [models.Index(fields=["firm", "account", "trade_date"])]
 
+    @classmethod
+    def assigned_to(cls, user: Any) -> models.Q:
+        """An advisor's records: those of the accounts assigned to them."""
+        return models.Q(account__in=Account.objects.filter(Account.assigned_to(user))
+                        .values("pk"))
+
 
 class ProposedTrade(FirmOwnedModel):
     """A trade an analysis proposes, with the lots it relieves and its reasons."""
+
+    append_only = True
 
     analysis = models.ForeignKey(Analysis, on_delete=models.PROTECT, related_name="trades")
     security = models.ForeignKey("dataops.Security", on_delete=models.PROTECT, related_name="+")

@@ -17,6 +17,7 @@ from optimizer.account_inputs import AccountInputs, account_inputs
 from optimizer.core.analyze import analyze
 from optimizer.core.outputs import Analysis as CoreAnalysis
 from optimizer.models import Analysis, ProposedTrade
+from optimizer.records import RecordInputs, record_fields
 from rebal.firm_context import require_firm
 
 CENT = Decimal("0.01")
@@ -36,15 +37,23 @@ def account_analyze(*, account: Account, as_of: date) -> Analysis:
 
 @transaction.atomic
 def analysis_store(*, account: Account, inputs: AccountInputs, result: CoreAnalysis) -> Analysis:
-    """Store an analysis already computed for `account` with its proposed trades."""
+    """Store an analysis already computed for `account` with its proposed trades, and its
+    record of what it used (when the inputs carry their provenance)."""
     firm = require_firm()
+    record = (record_fields(firm=firm, items=[RecordInputs(inputs.provenance,
+                                                           inputs.wash_windows)])[0]
+              if inputs.provenance is not None else None)
     analysis = Analysis.objects.create(
         firm=firm, account=account, trade_date=result.trade_date, status=str(result.status),
         summary=result.summary, before=_json(result.before), after=_json(result.after),
         trade_metrics=_json(result.trade_metrics),
         relaxations=[_json(r) for r in result.relaxations],
         notes=[*inputs.notes, *result.notes], calibration=_json(result.calibration),
-        solver=_json(result.solver))
+        solver=_json(result.solver),
+        **({} if record is None else {
+            "settings_content_id": record.settings_content_id,
+            "target_content_id": record.target_content_id, "lot_set_id": record.lot_set_id,
+            "cash_balance_id": record.cash_balance_id, "sources": record.sources}))
     ProposedTrade.objects.bulk_create([ProposedTrade(
         firm=firm, analysis=analysis, security_id=int(trade.security), side=str(trade.side),
         shares=trade.shares, price=trade.price, value=trade.value.quantize(CENT),
