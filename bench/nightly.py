@@ -1,5 +1,5 @@
 """The nightly analyze stage over a 100,000-account firm:
-`./run bench nightly [--accounts N] [--workers 2] [--chunk 500] [--rebuild]`.
+`./run bench nightly [--accounts N] [--workers 2] [--chunk 500] [--rebuild] [--build-only]`.
 
 The firm is built once into a PostgreSQL template database and cloned for each run (CREATE
 DATABASE … TEMPLATE …). It is the model book of `bench/resolve_targets.py` (asset-class tree,
@@ -384,6 +384,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--chunk", type=int, default=500)
     parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--build-only", action="store_true",
+                        help="build the template database (if missing) and stop")
     parser.add_argument("--direct", action="store_true",
                         help="processes calling chunk_analyze, without Celery and the workflow")
     args = parser.parse_args()
@@ -402,6 +404,8 @@ def main() -> None:
               f"wash-sale window; feeds {built['loads']}")
 
     template_ensure(template, build, rebuild=args.rebuild)
+    if args.build_only:
+        return
     with template_clone(template) as urls:
         if args.direct:
             _run_direct(urls, folder, args.workers, args.chunk)
