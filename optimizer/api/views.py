@@ -87,5 +87,5 @@ class AccountAnalysisViewSet(FirmScopedViewSetMixin, mixins.RetrieveModelMixin,
                                     changes=form.validated_data["changes"],
                                     clear=form.validated_data["clear"], acting_user=request.user)
         except AccountNotAnalyzable as refused:  # a corporate action its lots match no side of
-            raise ValidationError(str(refused)) from refused
+            raise serializers.ValidationError(str(refused)) from refused
         return Response(what_if_payload(found.inputs, found.result))

@@ -17,6 +17,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client
 
 from accounts.models import Account
 from accounts.services.settings import account_settings_update
@@ -219,6 +220,13 @@ def test_lots_matching_neither_side_skip_the_account_with_the_reason(book):
     with pytest.raises(CommandError, match="CA-TRADED is not analyzed: Its positions in AAPL"):
         call_command("analyze_account", "--firm", book.personas.firm.code, "--account",
                      "CA-TRADED", "--as-of", EX.isoformat(), stdout=io.StringIO())
+    client = Client()
+    client.force_login(book.personas.overlay_manager)
+    refused = client.post(f"/api/v1/account-analyses/{traded.pk}/what-if/",
+                          {"changes": {}, "as_of": EX.isoformat()},
+                          content_type="application/json")
+    assert refused.status_code == 400
+    assert refused.json()["error"]["message"] == reason
 
 
 def _spinoff(book) -> dict:
@@ -253,6 +261,10 @@ def test_a_spinoff_in_the_window_is_analyzed_with_the_firms_policy(book, policy)
             "L-MSFT-CA-ABBV": (Decimal(30), Decimal("4682.24"), date(2022, 3, 1))}
         assert inputs.snapshot.cash == Decimal("1000.00")
 
+        # The nightly chunk: the same lots and the same settings (the policy's do-not-sell).
+        [item] = chunk_inputs([holder.pk], EX)
+        assert item.inputs.snapshot == inputs.snapshot
+        assert item.inputs.settings == inputs.settings
         settings = effective_settings(holder)
         analysis = account_analyze(account=holder, as_of=EX)
         sold = {t.security.ticker for t in analysis.trades.select_related("security")
