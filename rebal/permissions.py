@@ -57,6 +57,7 @@ ROLE_MATRIX: dict[str, dict[str, ScopeName]] = {
     "membership.manage": {},
     "token.view": {},
     "token.manage": {},
+    "sign_on.manage": {},  # the firm's own OpenID Connect provider
     "policy.manage": {},
     # Saved filters: "assigned" = those shared with the firm and the person's own; "all" for
     # filter.manage = may also save filters shared with the firm.

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from rebal.observability import metrics
-from rebal.views import administration, auth, health, home
+from rebal.views import administration, auth, health, home, sign_on
 
 api_v1 = [
     path("", include("rebal.api.urls")),
@@ -25,10 +25,13 @@ urlpatterns = [
     path("auth/login/", auth.LoginView.as_view(), name="login"),
     path("auth/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("auth/second-factor/", auth.otp, name="otp"),
+    path("auth/sso/", sign_on.sso_start, name="sso-start"),
+    path("auth/sso/callback/", sign_on.sso_callback, name="sso-callback"),
     path("firm/switch/", home.firm_switch, name="firm-switch"),
     path("alerts/<int:pk>/acknowledge/", home.alert_acknowledge, name="alert-acknowledge"),
     path("administration/members/", administration.member_list, name="member-list"),
     path("administration/api-tokens/", administration.token_list, name="token-list"),
+    path("administration/sign-on/", sign_on.sign_on_settings, name="sign-on-settings"),
     path("administration/api-tokens/<int:pk>/revoke/", administration.token_revoke,
          name="token-revoke"),
     path("", include("accounts.urls")),

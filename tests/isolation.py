@@ -73,6 +73,9 @@ ROUTES: dict[str, Any] = {
     "login": Public("sign-in form"),
     "logout": Public("ends the caller's own session"),
     "otp": Public("the caller's own second factor"),
+    "sso-start": Public("asks for a firm code; redirects to that firm's own provider"),
+    "sso-callback": Public("finishes the caller's own sign-in, started in their session"),
+    "sign-on-settings": PageList(lambda a: [_sign_on_issuer(a)]),
     "firm-switch": Public("switches only among the caller's own memberships"),
     "alert-acknowledge": PageObject(lambda a: a.alert, methods=("post",)),
     "member-list": PageList(lambda a: [a.personas.advisor.email]),
@@ -278,6 +281,20 @@ def _feed_url(a: Any) -> str:
     from django.urls import reverse
 
     return reverse("feed-detail", kwargs={"pk": a.data.feed_file.pk})
+
+
+def _sign_on_issuer(a: Any) -> str:
+    """Firm A's sign-on provider (made on first use), named by its issuer."""
+    from rebal.audit import audit_context
+    from rebal.firm_context import firm_context
+    from rebal.models import SignOnProvider
+
+    code = a.personas.firm.code.lower()
+    with firm_context(a.personas.firm), audit_context(system_job="tests"):
+        provider = SignOnProvider.objects.first() or SignOnProvider.objects.create(
+            issuer=f"https://sso.{code}.example", client_id=f"rebal-{code}",
+            client_secret="s3cret")  # noqa: S106 - a test value
+    return provider.issuer
 
 
 def _run_url(a: Any) -> str:

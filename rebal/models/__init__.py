@@ -3,8 +3,9 @@ from rebal.models.api_token import APIToken, Scope
 from rebal.models.base import FirmOwnedModel
 from rebal.models.firm import Firm, User
 from rebal.models.membership import Membership, Role
+from rebal.models.sign_on import SignOnProvider
 
 __all__ = [
     "APIToken", "Alert", "Firm", "FirmOwnedModel", "Membership", "Role", "Scope", "Severity",
-    "User",
+    "SignOnProvider", "User",
 ]

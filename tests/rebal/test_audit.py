@@ -60,7 +60,7 @@ from rebal.audit import (
     bulk_update_audited,
 )
 from rebal.firm_context import firm_context
-from rebal.models import APIToken, Firm, Membership, User
+from rebal.models import APIToken, Firm, Membership, SignOnProvider, User
 from rebal.services import api_token_create
 from workflow.models import (
     DispositionPolicy,
@@ -72,7 +72,8 @@ from workflow.models import (
 
 pytestmark = pytest.mark.django_db
 
-AUDITED_MODELS = [Firm, User, Membership, APIToken, Household, Account, TaxEntity, CustomField,
+AUDITED_MODELS = [Firm, User, Membership, APIToken, SignOnProvider, Household, Account,
+                  TaxEntity, CustomField,
                   AccountHold, AssetClass, IdenticalGroup, Security, SecurityIdentifier,
                   UnknownSecurity, RestrictionList, RestrictionEntry, FeedSchedule, FeedPolicy,
                   CorporateAction, SecurityModel, AssetAllocation, AllocationWeight, ModelProvider,
@@ -165,6 +166,8 @@ def _make(model, persona):
             feed_file=_feed_file()), "description"),
         SecurityModel: (lambda: SecurityModel(code="LCAP"), "name"),
         SpinoffPolicy: (lambda: SpinoffPolicy(policy="add_to_model"), "policy"),
+        SignOnProvider: (lambda: SignOnProvider(issuer="https://sso.x.test", client_id="rebal",
+                                                client_secret="x"), "client_id"),
         AssetAllocation: (lambda: AssetAllocation(code="BAL", name="Balanced",
                                                   risk_profile="moderate"), "name"),
         AllocationWeight: (lambda: AllocationWeight(allocation=_allocation(),

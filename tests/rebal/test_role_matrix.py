@@ -46,6 +46,7 @@ membership.view           . . . . . . a
 membership.manage         . . . . . . a
 token.view                . . . . . . a
 token.manage              . . . . . . a
+sign_on.manage            . . . . . . a
 policy.manage             . . . . . . a
 filter.view               s s s s s s a
 filter.manage             s s a a s s a
