@@ -41,6 +41,14 @@ ROLE_MATRIX: dict[str, dict[str, ScopeName]] = {
     "batch.review": {OVL: ALL, CMP: ALL},
     "batch.approve": {OVL: ALL},
     "batch.release": {OVL: ALL},
+    "batch.edit": {OVL: ALL},
+    "batch.consent": {OVL: ALL},
+    # The firm-wide release switch and order limit.
+    "release_control.manage": {OVL: ALL, CMP: ALL},
+    # Orders released to the OMS: read by reviewers; acknowledged, filled and cancelled by the
+    # OMS's token (orders:write) only.
+    "order.view": {OVL: ALL, CMP: ALL},
+    "order.execute": {},
     "audit.view": {CMP: ALL},
     "record.view": {CMP: ALL, OVL: ALL},
     "kpi.view": {MGT: ALL, CMP: ALL},
@@ -76,8 +84,8 @@ SCOPE_ACTIONS: dict[str, set[str]] = {
     Scope.ACCOUNTS_READ: {"account.view", "household.view"},
     Scope.FEEDS_WRITE: {"feed.upload", "feed.view", "corporate_action.view",
                         "corporate_action.edit"},
-    Scope.ORDERS_READ: {"batch.review"},
-    Scope.ORDERS_WRITE: {"batch.review"},
+    Scope.ORDERS_READ: {"batch.review", "order.view"},
+    Scope.ORDERS_WRITE: {"batch.review", "order.execute"},
     Scope.ALERTS_READ: {"alert.view"},
 }
 

@@ -267,7 +267,23 @@ ROUTES: dict[str, Any] = {
                                      methods=("get", "post")),
     "policy-list": PageList(lambda a: [_workflow(a).policy.name]),
     "run-dispositions": PageObject(lambda a: a.run),
+    # The OMS API (workflow.api.orders).
+    "api:order-list": ApiList(lambda a: {_order(a).pk}),
+    "api:order-detail": ApiObject(lambda a: _order(a), methods=("get",)),
+    "api:order-acknowledge": ApiObject(lambda a: _order(a), methods=("post",),
+                                       extra={"broker": "attack"}),
+    "api:order-fills": ApiObject(lambda a: _order(a), methods=("post",), extra={
+        "execution_id": "attack", "shares": "1", "price": "1",
+        "executed_at": "2026-11-25T15:00:00Z"}),
+    "api:order-cancel": ApiObject(lambda a: _order(a), methods=("post",),
+                                  extra={"reason": "attack"}),
 }
+
+
+def _order(a: Any) -> Any:
+    from tests.workflow.isolation_orders import released_order
+
+    return released_order(a.personas)
 
 
 def _workflow(a: Any) -> Any:

@@ -63,11 +63,16 @@ from rebal.firm_context import firm_context
 from rebal.models import APIToken, Firm, Membership, SignOnProvider, User
 from rebal.services import api_token_create
 from workflow.models import (
+    BatchTrade,
+    ClientConsent,
     DispositionPolicy,
     NightlyPolicy,
+    NightlyRun,
+    ReleaseControl,
     SavedFilter,
     SettingsRule,
     SettingsRuleExemption,
+    TradeBatch,
 )
 
 pytestmark = pytest.mark.django_db
@@ -81,7 +86,8 @@ AUDITED_MODELS = [Firm, User, Membership, APIToken, SignOnProvider, Household, A
                   CustomizationLimit, ModelChange, FeeSchedule, FeeTier, ModelSubscription,
                   FirmSettings, HouseholdSettings, AccountSettings, TaxEntitySettings,
                   CommissionSchedule, NightlyPolicy, SavedFilter, DispositionPolicy,
-                  SettingsRule, SettingsRuleExemption, SpinoffPolicy]
+                  SettingsRule, SettingsRuleExemption, SpinoffPolicy, TradeBatch, BatchTrade,
+                  ClientConsent, ReleaseControl]
 
 
 def _security(name="Audit Security"):
@@ -115,6 +121,26 @@ def _new_value(field):
             "product": lambda: _product("AUD-OTHER"),
             "security": lambda: _security("Other Security"),
             "start_time": lambda: dt.time(7, 15)}.get(field, lambda: "Changed")()
+
+
+def _batch():
+    run = NightlyRun.objects.create(business_date=dt.date(2026, 11, 24), trigger="tests")
+    return TradeBatch.objects.create(run=run, disposition="review")
+
+
+def _batch_trade(persona):
+    from optimizer.models import Analysis, ProposedTrade
+
+    analysis = Analysis.objects.create(account=persona.account, trade_date=dt.date(2026, 11, 24),
+                                       status="optimal", summary="", before={}, after={},
+                                       trade_metrics={}, calibration={}, solver={})
+    security = _security()
+    trade = ProposedTrade.objects.create(
+        analysis=analysis, security=security, side="buy", shares=Decimal(1), price=Decimal(1),
+        value=Decimal(1), realized_gain=Decimal(0), estimated_tax=Decimal(0), explanation="")
+    return BatchTrade(batch=_batch(), account=persona.account, analysis=analysis,
+                      proposed_trade=trade, security=security, side="buy", shares=Decimal(1),
+                      price=Decimal(1), discretionary=True)
 
 
 def _feed_file():
@@ -209,6 +235,13 @@ def _make(model, persona):
         SettingsRuleExemption: (lambda: SettingsRuleExemption(
             rule=SettingsRule.objects.create(name="R"), account=persona.account,
             reason="client owns it elsewhere"), "reason"),
+        TradeBatch: (lambda: TradeBatch(run=_batch().run, disposition="auto_trade"),
+                     "rejection_reason"),
+        BatchTrade: (lambda: _batch_trade(persona), "lots"),
+        ClientConsent: (lambda: ClientConsent(
+            batch=_batch(), account=persona.account, method="phone",
+            obtained_at=dt.datetime(2026, 11, 25, tzinfo=dt.UTC), recorded_by=user), "note"),
+        ReleaseControl: (lambda: ReleaseControl(), "reason"),
     }[model]
 
 

@@ -28,6 +28,7 @@ from tests.isolation import (
 )
 from tests.models_hub.factories import HubRows, hub_rows
 from tests.workflow.factories import nightly_run_row
+from tests.workflow.isolation_orders import released_order
 from tests.workflow.isolation_rows import workflow_rows
 from workflow.models import NightlyRun
 
@@ -62,6 +63,7 @@ def firm_data(personas) -> FirmData:
         with audit_context(system_job="tests"):
             custom_field = CustomField.objects.create(name=f"{personas.firm.code.lower()}_tier")
     workflow_rows(personas)  # made before the lists are read (tests/isolation.py uses them)
+    released_order(personas)
     return FirmData(personas, alert, token, membership, issued.value, firm_data_rows(personas),
                     custom_field, hub_rows(personas), nightly_run_row(personas))
 

@@ -32,6 +32,11 @@ run.rerun_failed          . . a . . . a
 batch.review              . . a a . . a
 batch.approve             . . a . . . a
 batch.release             . . a . . . a
+batch.edit                . . a . . . a
+batch.consent             . . a . . . a
+release_control.manage    . . a a . . a
+order.view                . . a a . . a
+order.execute             . . . . . . a
 audit.view                . . . a . . a
 record.view               . . a a . . a
 kpi.view                  . . . a a . a
