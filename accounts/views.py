@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.models import Account, Household
 from accounts.selectors import holdings, open_holds
 from rebal.access import access_object
+from rebal.permissions import can
 from rebal.views.base import firm_page
 
 
@@ -45,4 +46,5 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "holdings": snapshot,
         "cost_basis": sum((lot.cost_basis for lot in snapshot.lots), Decimal(0)),
         "holds": open_holds(account.pk),
+        "may_view_records": can(request.user, "record.view"),
     })

@@ -15,6 +15,8 @@ NAVIGATION = [
     ("Nightly runs", "run-list", "run.view"),
     ("Filters", "filter-list", "filter.view"),
     ("Settings rules", "settings-rule-list", "settings_rule.view"),
+    # Compliance's way in; advisors reach their accounts' records from the account pages.
+    ("Records", "record-list", "record.export"),
     ("People", "member-list", "membership.view"),
     ("API tokens", "token-list", "token.view"),
 ]
@@ -42,6 +44,8 @@ SECTION_OF = {
     "unknown-security-add": "data-exceptions",
     "unknown-security-map": "data-exceptions",
     "operations-firm-new": "operations-firms",
+    "record-detail": "record-list",
+    "record-export": "record-list",
 }
 
 

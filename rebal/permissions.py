@@ -50,7 +50,10 @@ ROLE_MATRIX: dict[str, dict[str, ScopeName]] = {
     "order.view": {OVL: ALL, CMP: ALL},
     "order.execute": {},
     "audit.view": {CMP: ALL},
-    "record.view": {CMP: ALL, OVL: ALL},
+    # Analysis records (reports): advisors see their accounts' records; exports of a period
+    # for a regulator by compliance and management.
+    "record.view": {ADV: ASSIGNED, OVL: ALL, CMP: ALL, MGT: ALL},
+    "record.export": {CMP: ALL, MGT: ALL},
     "kpi.view": {MGT: ALL, CMP: ALL},
     "feed.view": {DAT: ALL, OVL: ALL},
     "feed.upload": {DAT: ALL},

@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("models_hub.api.urls")),
     path("", include("optimizer.api.urls")),
     path("", include("workflow.api.urls")),
+    path("", include("reports.api.urls")),
 ]
 
 urlpatterns = [
@@ -45,6 +46,7 @@ urlpatterns = [
     path("workflow/filters/", include("workflow.urls_filters")),
     path("workflow/settings-rules/", include("workflow.urls_settings_rules")),
     path("workflow/dispositions/", include("workflow.urls_dispositions")),
+    path("records/", include("reports.urls")),
     path("api/v1/", include((api_v1, "api"))),
 ]
 handler500 = "rebal.views.errors.server_error"

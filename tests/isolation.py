@@ -57,6 +57,14 @@ class ApiObject:
     extra: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class ApiExport:
+    """An API download of firm data (a file, not a page of results): firm B's download holds
+    none of firm A's markers (tests/reports/test_records_isolation.py)."""
+
+    markers: Callable[[Any], list[str]]
+
+
 ROUTES: dict[str, Any] = {
     "home": PageList(lambda a: [a.alert.subject]),
     "operations-feeds": OperatorOnly("file-transfer monitoring of every firm"),
@@ -277,7 +285,21 @@ ROUTES: dict[str, Any] = {
         "executed_at": "2026-11-25T15:00:00Z"}),
     "api:order-cancel": ApiObject(lambda a: _order(a), methods=("post",),
                                   extra={"reason": "attack"}),
+    # Analysis records (reports pages and API); the exports carry the records' summaries.
+    "record-list": PageList(lambda a: [_record(a).summary]),
+    "record-detail": PageObject(lambda a: _record(a)),
+    "record-export": PageList(lambda a: []),  # a form; an export is the firm's own records
+    "api:record-list": ApiList(lambda a: {_record(a).pk}),
+    "api:record-detail": ApiObject(lambda a: _record(a), methods=("get",)),
+    "api:record-export": ApiExport(lambda a: [_record(a).summary]),
+    "api:record-export-checksum": ApiExport(lambda a: []),  # a checksum of the firm's own
 }
+
+
+def _record(a: Any) -> Any:
+    from tests.reports.isolation_rows import record_row
+
+    return record_row(a.personas)
 
 
 def _order(a: Any) -> Any:

@@ -27,6 +27,7 @@ from tests.isolation import (
     all_route_names,
 )
 from tests.models_hub.factories import HubRows, hub_rows
+from tests.reports.isolation_rows import record_row
 from tests.workflow.factories import nightly_run_row
 from tests.workflow.isolation_orders import released_order
 from tests.workflow.isolation_rows import workflow_rows
@@ -63,6 +64,7 @@ def firm_data(personas) -> FirmData:
         with audit_context(system_job="tests"):
             custom_field = CustomField.objects.create(name=f"{personas.firm.code.lower()}_tier")
     workflow_rows(personas)  # made before the lists are read (tests/isolation.py uses them)
+    record_row(personas)
     released_order(personas)
     return FirmData(personas, alert, token, membership, issued.value, firm_data_rows(personas),
                     custom_field, hub_rows(personas), nightly_run_row(personas))

@@ -38,7 +38,8 @@ release_control.manage    . . a a . . a
 order.view                . . a a . . a
 order.execute             . . . . . . a
 audit.view                . . . a . . a
-record.view               . . a a . . a
+record.view               s . a a a . a
+record.export             . . . a a . a
 kpi.view                  . . . a a . a
 feed.view                 . . a . . a a
 feed.upload               . . . . . a a
