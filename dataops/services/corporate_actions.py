@@ -2,8 +2,8 @@
 
 `corporate_actions_apply_due` is the nightly cycle's step (DESIGN.md §2): inside the firm's
 context it reverses every applied action that was since corrected or cancelled, applies every
-received action whose effective date has come (each room through its registered handler, all
-or nothing per action), and runs the rooms' integrity checks, which hold the accounts whose
+received action that is due (each room through its registered handler, all or nothing per
+action), and runs the rooms' integrity checks, which hold the accounts whose
 data disagree and release them once it agrees. Running it twice changes nothing.
 """
 
@@ -32,6 +32,19 @@ from rebal.services import alert_raise
 
 JOB = "corporate_actions"
 Status = CorporateAction.Status
+# Due on the earlier of the ex-date and the pay date: actions through which the old security
+# keeps trading, under its identifiers. A custodian may distribute the shares before the
+# ex-date (AAPL's 2020 split: paid 2020-08-28, ex-date 2020-08-31), and the holders' expected
+# lots must exist by then: analyses use the lots on the prices' side of the action
+# (accounts.corporate_action_lots). Everything else waits for the ex-date: a merger retires
+# the old security, and a change of identifier takes effect on its date.
+DUE_FROM_PAY_DATE = Q(type__in=["split", "reverse_split", "stock_dividend"], new_cusip="",
+                      new_ticker="") | Q(type="spinoff")
+
+
+def due_by(as_of: date) -> Q:
+    """Actions due by `as_of`: effective, or (see DUE_FROM_PAY_DATE) paid."""
+    return Q(effective_date__lte=as_of) | (DUE_FROM_PAY_DATE & Q(pay_date__lte=as_of))
 
 # The fields an application used (the security found for the holders among them).
 TERMS = ["new_security_id", "type", "effective_date", "pay_date", "tax_treatment", "old_cusip",
@@ -131,16 +144,15 @@ def corporate_actions_apply_due(*, as_of: date) -> CorporateActionsResult:
     with transaction.atomic(), audit_context(system_job=JOB,
                                              reason=f"corporate actions due by {as_of}"):
         reversed_count = _reverse_changed()
-        for action in CorporateAction.objects.filter(status=Status.RECEIVED,
-                                                     effective_date__lte=as_of):
+        for action in CorporateAction.objects.filter(due_by(as_of), status=Status.RECEIVED):
             problem, new = _apply(action, as_of)
             if problem:
                 problems.append(problem)
                 news += [problem] if new else []
             else:
                 applied += 1
-        waiting = CorporateAction.objects.filter(status=Status.RECEIVED,
-                                                 effective_date__gt=as_of).count()
+        waiting = (CorporateAction.objects.filter(status=Status.RECEIVED)
+                   .exclude(due_by(as_of)).count())
         held: set[int] = set()
         released: set[int] = set()
         newly_held: set[int] = set()

@@ -439,3 +439,23 @@ def test_trades_between_the_snapshots_are_counted_not_breaks(firm, tmp_path):
     assert open_holds(firm) == {("A-1", "corporate_action:CA-AAPL"): (
         "after CA-AAPL (Split) and 2 trade(s) since 2026-11-24 the lots on 2026-11-28 should "
         "hold AAPL 448 shares; the custodian shows AAPL 447 shares, basis 15,000.00")}
+
+
+def test_a_split_paid_before_its_ex_date_applies_from_the_pay_date_a_merger_waits(firm, tmp_path):
+    load(firm, ff.write(tmp_path, "corporate_actions_20261124.csv", ff.csv_bytes(
+        ACTION_HEADER, [action_row(action_id="CA-AAPL", type="split",
+                                   effective_date="2026-11-27", pay_date="2026-11-25",
+                                   old_cusip=ff.AAPL, ratio_from="1", ratio_to="4"),
+                        action_row(action_id="CA-XOM", type="stock_merger",
+                                   effective_date="2026-11-27", pay_date="2026-11-25",
+                                   old_ticker="XOM", new_cusip=NEWCO, new_ticker="NEWCO",
+                                   ratio_from="2", ratio_to="1")])))
+    with firm_context(firm):
+        result = corporate_actions_apply_due(as_of=date(2026, 11, 25))
+        assert (result.applied, result.waiting) == (1, 1)
+        assert dict(CorporateAction.objects.values_list("action_id", "status")) == {
+            "CA-AAPL": "applied", "CA-XOM": "received"}
+        # The holders' expectations exist from the pay date, the window runs to the ex-date.
+        assert set(CorporateActionExpectation.objects.values_list(
+            "window_start", "window_end")) == {(date(2026, 11, 25), date(2026, 11, 27))}
+        assert Security.objects.get(ticker="XOM").status == "active"

@@ -189,16 +189,26 @@ def test_a_split_before_the_custodian_shows_it_is_analyzed_on_the_expected_lots(
             lot.lot_id for lot in reference.snapshot.lots]
 
 
-def test_lots_split_before_the_prices_are_analyzed_on_the_lots_before(book):
+def test_shares_paid_before_the_ex_date_are_analyzed_on_the_lots_before(book):
+    # AAPL's own 2020 split was paid on 2020-08-28, before its 2020-08-31 ex-date: here it is
+    # paid on 2026-11-23, the custodian shows 180 shares that day while AAPL still closes at
+    # 400.00. The action is applied from its pay date, so the expected lots exist.
     with firm_context(book.personas.firm):
         early = _account(book, "CA-EARLY")
-        _snapshot(book, early, BEFORE)
-        _apply(_split(book), EX)
-        _snapshot(book, early, EX, AAPL="180")  # the ex-date's prices have not come
-        inputs = account_inputs(early, EX)
+        _snapshot(book, early, date(2026, 11, 20))
+        _snapshot(book, early, BEFORE, AAPL="180")
+        with audit_context(system_job="tests"):
+            CorporateAction.objects.create(**{**_split(book), "pay_date": BEFORE})
+            assert corporate_actions_apply_due(as_of=BEFORE).applied == 1
+        inputs = account_inputs(early, BEFORE)
         assert _shares(inputs, "AAPL", book) == 45
-        assert inputs.notes[0].startswith("AAPL: analyzed on the lots before CA-AAPL")
+        assert inputs.notes[0] == (
+            "AAPL: analyzed on the lots before CA-AAPL (Split, ex-date 2026-11-24) (45 AAPL): "
+            "the custodian's lots are adjusted for it, prices not yet.")
         assert round(_weight(inputs, "AAPL", book), 4) == Decimal("0.1782")
+        # From the ex-date the prices are split too: the custodian's lots as they are.
+        _prices(book, EX, AAPL="100")
+        assert _shares(account_inputs(early, EX), "AAPL", book) == 180
 
 
 def test_lots_matching_neither_side_skip_the_account_with_the_reason(book):
