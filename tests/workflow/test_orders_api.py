@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
+from rebal.audit import audit_context
 from rebal.firm_context import firm_context
 from rebal.services import api_token_create
 from tests.workflow.trade_book import trade_book
@@ -160,3 +161,52 @@ def test_scopes_and_firm_b_gets_404(released, alice_firm, bob_firm):
     assert read_only.status_code == 404  # a forbidden object looks like a missing one
     assert answers == [404, 404, 404, 404]
     assert listed["count"] == 0
+
+
+def test_the_204_2_memorandum_of_an_order_is_complete(alice_firm):
+    from workflow.selectors_memorandum import order_memorandum
+    from workflow.services.batches import batch_approve, batch_trade_edit
+
+    book = trade_book(alice_firm)
+    with firm_context(book.firm):
+        account = book.account("F-1")
+        account.advisor_email = "advisor@alice.test"
+        with audit_context(system_job="tests"):
+            account.save()
+        batches_create_for_run(run_id=book.run.pk)
+        review = TradeBatch.objects.get(run=book.run, disposition="review")
+        trade = review.trades.get(account=account, side="buy")
+        batch_trade_edit(trade=trade, shares="30", reason="keep more cash",
+                         acting_user=alice_firm.overlay_manager)
+        batch_trade_edit(trade=review.trades.get(account=book.account("F-3"), side="buy"),
+                         drop=True, reason="client declined",
+                         acting_user=alice_firm.overlay_manager)
+        batch_trade_edit(trade=review.trades.get(account=book.account("F-3"), side="sell"),
+                         drop=True, reason="client declined",
+                         acting_user=alice_firm.overlay_manager)
+        batch_approve(batch=review, reason="checked", acting_user=alice_firm.admin)
+        orders = batch_release(batch=review, acting_user=alice_firm.overlay_manager)
+        order = next(o for o in orders if o.trade_id == trade.pk)
+    oms = _client(alice_firm, "orders:write")
+    _post(oms, f"/api/v1/orders/{order.pk}/acknowledge/", {"broker": "Broker One"})
+    _post(oms, f"/api/v1/orders/{order.pk}/fills/", {
+        "execution_id": "EX-9", "shares": "10", "price": "100",
+        "executed_at": "2026-11-25T15:00:00Z"})
+    _post(oms, f"/api/v1/orders/{order.pk}/cancel/", {"reason": "end of day"})
+    with firm_context(book.firm):
+        memo = order_memorandum(order)
+    assert memo.missing() == []
+    assert memo.terms["side"] == "buy" and memo.terms["shares"] == Decimal(30)
+    assert memo.terms["proposed_shares"] == Decimal(40) and memo.terms["ticker"] == "MSFT"
+    assert memo.account == "F-1 Account F-1"
+    assert memo.recommended_by["advisor"] == "advisor@alice.test"
+    assert memo.recommended_by["analysis"] == trade.analysis_id
+    assert memo.approved_by == str(alice_firm.admin)
+    assert memo.placed_by == str(alice_firm.overlay_manager)
+    assert memo.executing_broker == "Broker One" and memo.discretionary is True
+    assert [(c["kind"], c["reason"]) for c in memo.changes] == [
+        ("edited", "keep more cash"), ("cancelled", "end of day")]
+    assert memo.changes[0]["by"] == str(alice_firm.overlay_manager)
+    assert memo.changes[1]["by"].startswith("token ")
+    assert [(f["execution_id"], f["shares"]) for f in memo.fills] == [("EX-9", Decimal(10))]
+    assert memo.status == "cancelled"
