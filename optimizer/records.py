@@ -141,9 +141,8 @@ def record_fields(*, firm: Firm, items: Sequence[RecordInputs]) -> list[RecordFi
                 | {file_id for _, file_id, _ in balances.values()}
                 | {f for i in items for f in i.provenance.price_files}
                 | {f for ids in risk_files.values() for f in ids})
-    files = {pk: {"name": name, "feed": feed, "business_date": day, "checksum": checksum}
-             for pk, name, feed, day, checksum in FeedFile.objects.filter(pk__in=file_ids)
-             .values_list("pk", "name", "feed", "business_date", "checksum")}
+    # Id and checksum only: the file's name, feed and date are on its FeedFile row, kept.
+    files = dict(FeedFile.objects.filter(pk__in=file_ids).values_list("pk", "checksum"))
 
     out = []
     for item in items:
@@ -158,8 +157,8 @@ def record_fields(*, firm: Firm, items: Sequence[RecordInputs]) -> list[RecordFi
             "entity_lots": p.entity_lots,
             "cash": ({"id": p.cash_balance_id, "business_date": balance[0], "file": balance[1],
                       "amount": balance[2]} if balance else None),
-            "prices": {"rule": "each security's latest close on or before the trade date",
-                       "through": p.prices_through, "files": sorted(p.price_files)},
+            # Each security's latest close on or before the trade date.
+            "prices": {"through": p.prices_through, "files": sorted(p.price_files)},
             "risk_model": {"as_of": p.risk_model_as_of,
                            "files": risk_files[p.risk_model_as_of]},
             "files": {str(f): files[f] for f in sorted(used) if f in files},

@@ -103,9 +103,8 @@ def _csv_rows(detail: RecordDetail) -> Iterator[list[Any]]:
         analysis.status, analysis.summary,
         analysis.settings_content.sha256 if analysis.settings_content else "",
         analysis.target_content.sha256 if analysis.target_content else "",
-        files.get(str(lot_set.get("file")), {}).get("checksum", ""),
-        " ".join(files.get(str(f), {}).get("checksum", "")
-                 for f in sources.get("prices", {}).get("files", [])),
+        files.get(str(lot_set.get("file")), ""),
+        " ".join(files.get(str(f), "") for f in sources.get("prices", {}).get("files", [])),
         (sources.get("risk_model") or {}).get("as_of", ""),
         analysis.solver.get("solver", ""), analysis.solver.get("status", "")]
     events = "; ".join(f"{e.created_at:%Y-%m-%d %H:%M} {e.kind}" for e in detail.events)

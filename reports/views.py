@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from dataops.models import FeedFile
 from optimizer.models import Analysis
 from rebal.access import access_object
 from rebal.permissions import can
@@ -43,9 +44,12 @@ def record_list(request: HttpRequest) -> HttpResponse:
 @firm_page("record.view")
 def record_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
     analysis = access_object(Analysis, request.user, "record.view", pk=pk)
+    sources = analysis.sources or {}
+    recorded = {int(pk): checksum for pk, checksum in sources.get("files", {}).items()}
+    files = FeedFile.objects.in_bulk(list(recorded))
     return render(request, "reports/record_detail.html", {
-        "detail": record_detail(analysis), "analysis": analysis,
-        "sources": analysis.sources or {}})
+        "detail": record_detail(analysis), "analysis": analysis, "sources": sources,
+        "files": [(files.get(pk), checksum) for pk, checksum in sorted(recorded.items())]})
 
 
 @firm_page("record.export")

@@ -94,13 +94,12 @@ def test_every_nightly_analysis_records_its_settings_target_and_data(committed):
         lot_set = lot_sets[analysis.lot_set_id]
         assert lot_set.account_id == analysis.account_id
         assert sources["lot_set"]["file"] == lot_set.feed_file_id
-        assert sources["files"][str(lot_set.feed_file_id)]["checksum"] == \
-            files[lot_set.feed_file_id].checksum
+        assert sources["files"][str(lot_set.feed_file_id)] == files[lot_set.feed_file_id].checksum
         assert sources["cash"]["amount"] == str(balances[analysis.cash_balance_id].cash)
         assert sources["prices"]["through"] == CHUNK_DEMO_DATE.isoformat()
         assert sources["prices"]["files"] and sources["risk_model"]["files"]
         for file_id in sources["prices"]["files"] + sources["risk_model"]["files"]:
-            assert sources["files"][str(file_id)]["checksum"] == files[file_id].checksum
+            assert sources["files"][str(file_id)] == files[file_id].checksum
         assert sources["software"]["osqp"]
         assert analysis.solver["status"]
 
@@ -213,3 +212,22 @@ def test_a_record_altered_by_the_owner_shows_the_difference(committed):
     assert (f"stored, not replayed: {trade.side} {(trade.shares + 1).normalize():f} {ticker}"
             in text)
     assert f"replayed, not stored: {trade.side} {trade.shares.normalize():f} {ticker}" in text
+
+
+def test_the_record_page_names_the_files_with_their_checksums(committed):
+    from django.test import Client
+
+    from rebal.models import User
+
+    firm, analysis_ids = committed
+    analysis = _trading(firm, analysis_ids)[0]
+    with firm_context(firm):
+        lot_file = LotSet.objects.select_related("feed_file").get(pk=analysis.lot_set_id).feed_file
+        content = Analysis.objects.select_related("settings_content").get(
+            pk=analysis.pk).settings_content
+    client = Client()
+    client.force_login(User.objects.get(email="compliance@records.rebal.test"))
+    page = client.get(f"/records/{analysis.pk}/").content.decode()
+    assert lot_file.name in page and lot_file.checksum in page
+    assert content.sha256 in page
+    assert "now says" not in page  # every file's row still has the recorded checksum
