@@ -47,7 +47,8 @@ def history_tables() -> list[str]:
 
 
 def append_only_tables() -> list[str]:
-    """History tables and the tables of models declaring `append_only = True`: written once, kept."""
+    """History tables and the tables of models declaring `append_only = True` (written once,
+    kept)."""
     declared = {
         model._meta.db_table for model in apps.get_models()
         if getattr(model, "append_only", False)
