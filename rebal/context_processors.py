@@ -15,6 +15,7 @@ NAVIGATION = [
     ("Nightly runs", "run-list", "run.view"),
     ("Filters", "filter-list", "filter.view"),
     ("Settings rules", "settings-rule-list", "settings_rule.view"),
+    ("Trade review", "batch-queue", "batch.review"),
     # Compliance's way in; advisors reach their accounts' records from the account pages.
     ("Records", "record-list", "record.export"),
     ("People", "member-list", "membership.view"),
@@ -40,6 +41,7 @@ SECTION_OF = {
     "settings-rule-new": "settings-rule-list",
     "settings-rule-edit": "settings-rule-list",
     "run-dispositions": "run-list",
+    "batch-detail": "batch-queue",
     "unknown-security-list": "data-exceptions",
     "unknown-security-add": "data-exceptions",
     "unknown-security-map": "data-exceptions",

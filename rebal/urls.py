@@ -46,6 +46,7 @@ urlpatterns = [
     path("workflow/filters/", include("workflow.urls_filters")),
     path("workflow/settings-rules/", include("workflow.urls_settings_rules")),
     path("workflow/dispositions/", include("workflow.urls_dispositions")),
+    path("workflow/batches/", include("workflow.urls_batches")),
     path("records/", include("reports.urls")),
     path("api/v1/", include((api_v1, "api"))),
 ]

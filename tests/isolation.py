@@ -285,6 +285,15 @@ ROUTES: dict[str, Any] = {
         "executed_at": "2026-11-25T15:00:00Z"}),
     "api:order-cancel": ApiObject(lambda a: _order(a), methods=("post",),
                                   extra={"reason": "attack"}),
+    # Trade review pages (workflow.views_batches).
+    "batch-queue": PageList(lambda a: [_batch_url(a)]),
+    "batch-detail": PageObject(lambda a: _order(a).batch),
+    "batch-decision": PageObject(lambda a: _order(a).batch, methods=("post",)),
+    "batch-consent": PageObject(lambda a: _order(a).batch, methods=("post",)),
+    "batch-release": PageObject(lambda a: _order(a).batch, methods=("post",)),
+    "batch-trade-edit": PageObject(lambda a: _order(a).trade, methods=("post",)),
+    # The caller's own firm's switch; there is nothing of A's to show or change.
+    "release-control": PageList(lambda a: []),
     # Analysis records (reports pages and API); the exports carry the records' summaries.
     "record-list": PageList(lambda a: [_record(a).summary]),
     "record-detail": PageObject(lambda a: _record(a)),
@@ -306,6 +315,12 @@ def _order(a: Any) -> Any:
     from tests.workflow.isolation_orders import released_order
 
     return released_order(a.personas)
+
+
+def _batch_url(a: Any) -> str:
+    from django.urls import reverse
+
+    return reverse("batch-detail", kwargs={"pk": _order(a).batch_id})
 
 
 def _workflow(a: Any) -> Any:

@@ -12,9 +12,10 @@ class OrderFilterSet(django_filters.FilterSet):
     side = django_filters.ChoiceFilter(choices=[("buy", "buy"), ("sell", "sell")])
     batch = django_filters.NumberFilter(field_name="batch_id")
     account_number = django_filters.CharFilter(field_name="account__account_number")
-    released_after = django_filters.IsoDateTimeFilter(field_name="released_at",
-                                                      lookup_expr="gte")
+    # A date, not a time: offsets PostgreSQL cannot take never reach it.
+    released_on_or_after = django_filters.DateFilter(field_name="released_at",
+                                                     lookup_expr="date__gte")
 
     class Meta:
         model = Order
-        fields = ["status", "side", "batch", "account_number", "released_after"]
+        fields = ["status", "side", "batch", "account_number", "released_on_or_after"]
