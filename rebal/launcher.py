@@ -26,6 +26,10 @@ PYTHON = sys.executable
 BIN = Path(PYTHON).parent
 ROOMS = ("rebal", "dataops", "models_hub", "accounts", "optimizer", "workflow", "reports", "demo")
 DEBIAN_TEST_PACKAGES = {"chromium": "chromium", "pdftoppm": "poppler-utils"}
+# WeasyPrint's libraries (the PDF reports) and a font for their text, found by library name.
+DEBIAN_TEST_LIBRARIES = {"pango-1.0": "libpango-1.0-0", "pangoft2-1.0": "libpangoft2-1.0-0",
+                         "harfbuzz-subset": "libharfbuzz-subset0"}
+FONTS = Path("/usr/share/fonts/truetype/dejavu")
 
 
 def log(message: str) -> None:
@@ -172,8 +176,14 @@ def _stop(children: list[subprocess.Popen[Any]]) -> None:
 
 
 def ensure_test_system_packages() -> None:
-    """Debian's chromium and poppler-utils for the browser and PDF tests, installed if missing."""
+    """Debian's chromium, poppler-utils and WeasyPrint's libraries and font for the browser and
+    PDF tests, installed if missing."""
+    from ctypes.util import find_library
+
     missing = [pkg for tool, pkg in DEBIAN_TEST_PACKAGES.items() if not shutil.which(tool)]
+    missing += [pkg for lib, pkg in DEBIAN_TEST_LIBRARIES.items() if not find_library(lib)]
+    if not FONTS.is_dir():
+        missing.append("fonts-dejavu-core")
     if not missing:
         return
     if os.geteuid() != 0 or not shutil.which("apt-get"):
