@@ -21,6 +21,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from django.db import connection
+from psycopg2 import sql
 
 from accounts.models import CashBalance, LotSet
 from dataops.models import FeedFile, RiskCovariance, RiskExposure, RiskSpecific
@@ -93,14 +94,14 @@ def _contents(table: str, firm: Firm, contents: dict[str, str]) -> dict[str, int
     if not contents:
         return {}
     hashes, texts = list(contents), list(contents.values())
+    name = sql.Identifier(table)
     with connection.cursor() as cursor:
-        # Table names are this module's constants, never input.
-        cursor.execute(
-            f"INSERT INTO {table} (firm_id, sha256, content, created_at) "  # noqa: S608
+        cursor.execute(sql.SQL(
+            "INSERT INTO {} (firm_id, sha256, content, created_at) "
             "SELECT %s, h, c::jsonb, now() FROM unnest(%s::text[], %s::text[]) AS t(h, c) "
-            "ON CONFLICT (firm_id, sha256) DO NOTHING", [firm.pk, hashes, texts])
-        cursor.execute(f"SELECT sha256, id FROM {table} "  # noqa: S608
-                       "WHERE firm_id = %s AND sha256 = ANY(%s)", [firm.pk, hashes])
+            "ON CONFLICT (firm_id, sha256) DO NOTHING").format(name), [firm.pk, hashes, texts])
+        cursor.execute(sql.SQL("SELECT sha256, id FROM {} WHERE firm_id = %s "
+                               "AND sha256 = ANY(%s)").format(name), [firm.pk, hashes])
         return dict(cursor.fetchall())
 
 
