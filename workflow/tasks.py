@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rebal.celery import app, firm_task
 from workflow.services import nightly
+from workflow.services.order_alerts import orders_unacknowledged_alert
 
 OPTIONS = {"acks_late": True, "reject_on_worker_lost": True}
 
@@ -33,4 +34,20 @@ def nightly_tick_all() -> int:
     firm_ids = list(Firm.objects.filter(is_active=True).values_list("pk", flat=True))
     for firm_id in firm_ids:
         nightly_tick_task.delay(firm_id=firm_id)
+    return len(firm_ids)
+
+
+@firm_task(name="workflow.orders_unacknowledged_sweep", **OPTIONS)
+def orders_unacknowledged_sweep_task(*, firm_id: int) -> int:
+    return orders_unacknowledged_alert()
+
+
+@app.task(name="workflow.orders_unacknowledged_sweep_all")
+def orders_unacknowledged_sweep_all() -> int:
+    """Beat: each active firm's released orders checked for a late acknowledgement."""
+    from rebal.models import Firm
+
+    firm_ids = list(Firm.objects.filter(is_active=True).values_list("pk", flat=True))
+    for firm_id in firm_ids:
+        orders_unacknowledged_sweep_task.delay(firm_id=firm_id)
     return len(firm_ids)

@@ -164,7 +164,12 @@ CELERY_BEAT_SCHEDULE = {
     # Starts each firm's due nightly run once, and sweeps running runs (workflow.tasks).
     "nightly-tick": {"task": "workflow.nightly_tick_all",
                      "schedule": env_int("REBAL_NIGHTLY_TICK_SECONDS", 60, minimum=1)},
+    # Released orders the OMS has not acknowledged in time alert the overlay managers.
+    "orders-unacknowledged": {"task": "workflow.orders_unacknowledged_sweep_all",
+                              "schedule": env_int("REBAL_ORDER_SWEEP_SECONDS", 120, minimum=5)},
 }
+# A released order not acknowledged by the OMS after this long is late.
+REBAL_ORDER_ACK_SECONDS = env_int("REBAL_ORDER_ACK_SECONDS", 900, minimum=60)
 # A queued chunk of a running run that no worker holds after this long is queued again.
 REBAL_NIGHTLY_STALL_SECONDS = env_int("REBAL_NIGHTLY_STALL_SECONDS", 900, minimum=1)
 FEED_INBOX = Path(env_str("REBAL_FEED_INBOX", str(STATE_DIR / "inbox")))

@@ -210,3 +210,26 @@ def test_the_204_2_memorandum_of_an_order_is_complete(alice_firm):
     assert memo.changes[1]["by"].startswith("token ")
     assert [(f["execution_id"], f["shares"]) for f in memo.fills] == [("EX-9", Decimal(10))]
     assert memo.status == "cancelled"
+
+
+def test_orders_not_acknowledged_in_time_alert_the_overlay_managers(released, alice_firm):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from rebal.models import Alert
+    from workflow.services.oms import order_acknowledge
+    from workflow.services.order_alerts import orders_unacknowledged_alert
+
+    book, _, orders = released
+    now = timezone.now()
+    with firm_context(book.firm):
+        order_acknowledge(order=orders["buy"], broker="B")
+        in_time = orders_unacknowledged_alert(now=now + timedelta(minutes=5))
+        late = orders_unacknowledged_alert(now=now + timedelta(minutes=16))
+        again = orders_unacknowledged_alert(now=now + timedelta(minutes=30))
+        alert = Alert.objects.get(kind="orders_not_acknowledged")
+    assert (in_time, late, again) == (0, 1, 0)
+    assert alert.roles == ["overlay_manager"] and alert.severity == "critical"
+    assert orders["sell"].client_order_id in alert.message
+    assert alert.message.startswith("1 released order(s) not acknowledged within 15 minutes")
