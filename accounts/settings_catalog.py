@@ -299,6 +299,9 @@ def _parse_tilts(entered: Any, vocabulary: Vocabulary) -> dict[int, Decimal]:
     return tilts
 
 
+FILING_STATUS = (("single", "Single"), ("married_joint", "Married filing jointly"),
+                 ("married_separate", "Married filing separately"),
+                 ("head_of_household", "Head of household"))
 TAX_SENSITIVITY = (("none", "None: trade as if no tax were due"),
                    ("low", "Low"), ("medium", "Medium"), ("high", "High"),
                    ("maximum", "Maximum: realize gains only when required"))
@@ -397,6 +400,10 @@ SETTINGS: tuple[Setting, ...] = (
     _bool_setting("net_investment_income_tax", "Net investment income tax applies",
                   "Whether the 3.8% net investment income tax applies to the taxpayer's "
                   "gains (above the income thresholds).", True, layers=TAX_LAYERS),
+    Setting("filing_status", "Filing status",
+            "The taxpayer's federal filing status: married filing separately may deduct at "
+            "most $1,500 of net capital losses a year from ordinary income, the others $3,000.",
+            default="single", choices=FILING_STATUS, layers=TAX_LAYERS),
     _money_setting("short_term_loss_carryforward", "Short-term capital-loss carryforward ($)",
                    "Short-term losses carried from earlier years, offsetting this year's gains.",
                    Decimal("0.00"), layers=TAX_LAYERS),
