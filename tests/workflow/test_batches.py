@@ -26,7 +26,6 @@ from workflow.models import (
 )
 from workflow.services.batch_states import (
     BATCH_TRANSITIONS,
-    ORDER_TRANSITIONS,
     TransitionRefused,
     batch_move,
     order_move,
@@ -42,7 +41,7 @@ from workflow.services.release import batch_release, release_control_update
 
 pytestmark = pytest.mark.django_db
 
-B, O = BatchStatus, OrderStatus
+B, OS = BatchStatus, OrderStatus
 # Written out independently of workflow.services.batch_states: the moves the issue allows.
 ALLOWED_BATCH = {
     (B.PROPOSED, B.PENDING_REVIEW), (B.PROPOSED, B.APPROVED),
@@ -53,10 +52,10 @@ ALLOWED_BATCH = {
     (B.ACKNOWLEDGED, B.CANCELLED), (B.PARTIALLY_FILLED, B.FILLED),
 }
 ALLOWED_ORDER = {
-    (O.RELEASED, O.ACKNOWLEDGED), (O.RELEASED, O.CANCELLED),
-    (O.ACKNOWLEDGED, O.PARTIALLY_FILLED), (O.ACKNOWLEDGED, O.FILLED),
-    (O.ACKNOWLEDGED, O.CANCELLED), (O.PARTIALLY_FILLED, O.PARTIALLY_FILLED),
-    (O.PARTIALLY_FILLED, O.FILLED), (O.PARTIALLY_FILLED, O.CANCELLED),
+    (OS.RELEASED, OS.ACKNOWLEDGED), (OS.RELEASED, OS.CANCELLED),
+    (OS.ACKNOWLEDGED, OS.PARTIALLY_FILLED), (OS.ACKNOWLEDGED, OS.FILLED),
+    (OS.ACKNOWLEDGED, OS.CANCELLED), (OS.PARTIALLY_FILLED, OS.PARTIALLY_FILLED),
+    (OS.PARTIALLY_FILLED, OS.FILLED), (OS.PARTIALLY_FILLED, OS.CANCELLED),
 }
 
 
@@ -73,7 +72,7 @@ def test_batch_state_table(start, to):
         assert batch.status == start
 
 
-@pytest.mark.parametrize(("start", "to"), list(product(O.values, O.values)))
+@pytest.mark.parametrize(("start", "to"), list(product(OS.values, OS.values)))
 def test_order_state_table(start, to):
     order = Order(status=start, client_order_id="X-1")
     if (start, to) in ALLOWED_ORDER:
@@ -225,7 +224,7 @@ def test_non_discretionary_accounts_need_consent_before_release(made, alice_firm
     with firm_context(book.firm):
         review = batch_approve(batch=_batches(book)["review"], reason="ok",
                                acting_user=alice_firm.admin)
-        with pytest.raises(ValidationError, match="consent is not recorded.*F-3"):
+        with pytest.raises(ValidationError, match=r"consent is not recorded.*F-3"):
             batch_release(batch=review, acting_user=person)
         with pytest.raises(ValidationError, match="no non-discretionary trades"):
             client_consent_record(batch=review, account_id=book.account("F-1").pk,
@@ -272,7 +271,7 @@ def test_the_release_switch_stops_every_release(made, alice_firm):
                                    acting_user=person)
         control = release_control_update(releases_stopped=True, max_order_value=None,
                                          reason="market halt", acting_user=person)
-        with pytest.raises(ValidationError, match="Releases are stopped.*market halt"):
+        with pytest.raises(ValidationError, match=r"Releases are stopped.*market halt"):
             batch_release(batch=auto, acting_user=person)
         release_control_update(releases_stopped=False, max_order_value=None,
                                reason="halt lifted", acting_user=person)
@@ -289,7 +288,7 @@ def test_release_checks_restrictions_and_the_firm_limit_again(made, alice_firm):
         auto = _batches(book)["auto_trade"]
         release_control_update(releases_stopped=False, max_order_value=Decimal(900),
                                reason="limit", acting_user=alice_firm.admin)
-        with pytest.raises(ValidationError, match="above the firm's order limit 900.00"):
+        with pytest.raises(ValidationError, match=r"above the firm's order limit 900\.00"):
             batch_release(batch=auto, acting_user=person)
         release_control_update(releases_stopped=False, max_order_value=None,
                                reason="no limit", acting_user=alice_firm.admin)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from workflow.models import Fill, Order
@@ -13,12 +14,18 @@ class LotInstructionSerializer(serializers.Serializer):
     acquired = serializers.CharField(required=False, help_text="YYYY-MM-DD")
 
 
+@extend_schema_field(LotInstructionSerializer(many=True))
+class LotInstructionsField(serializers.JSONField):
+    """The stored instructions as they are: a nested serializer per lot costs a tenth of a
+    millisecond an order, which a 10,000-order pull feels."""
+
+
 class OrderSerializer(serializers.ModelSerializer):
     account_number = serializers.CharField(source="account.account_number", read_only=True)
     ticker = serializers.CharField(source="security.ticker", read_only=True)
     cusip = serializers.CharField(source="security.cusip", read_only=True)
-    lot_instructions = LotInstructionSerializer(
-        many=True, read_only=True,
+    lot_instructions = LotInstructionsField(
+        read_only=True,
         help_text="Sells: the lots to relieve, versus purchase; empty for buys.")
 
     class Meta:

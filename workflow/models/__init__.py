@@ -25,9 +25,31 @@ from workflow.models.nightly import (
 from workflow.models.orders import Fill, IdempotencyRecord, Order, OrderStatus
 from workflow.models.settings_rules import SettingsChangeSet, SettingsRule, SettingsRuleExemption
 
-__all__ = ["AccountDisposition", "BatchStatus", "BatchTrade", "ClientConsent", "EventKind",
-           "Fill", "IdempotencyRecord", "Order", "OrderStatus", "ReleaseControl", "TradeBatch",
-           "TradeEvent", "Disposition", "DispositionPolicy", "LatestAnalysis",
-           "NightlyPolicy",
-           "NightlyRun", "OversightList", "RunAccount", "RunChunk", "RunStage", "SavedFilter",
-           "SettingsChangeSet", "SettingsRule", "SettingsRuleExemption", "Stage"]
+__all__ = [
+    "AccountDisposition",
+    "BatchStatus",
+    "BatchTrade",
+    "ClientConsent",
+    "Disposition",
+    "DispositionPolicy",
+    "EventKind",
+    "Fill",
+    "IdempotencyRecord",
+    "LatestAnalysis",
+    "NightlyPolicy",
+    "NightlyRun",
+    "Order",
+    "OrderStatus",
+    "OversightList",
+    "ReleaseControl",
+    "RunAccount",
+    "RunChunk",
+    "RunStage",
+    "SavedFilter",
+    "SettingsChangeSet",
+    "SettingsRule",
+    "SettingsRuleExemption",
+    "Stage",
+    "TradeBatch",
+    "TradeEvent",
+]

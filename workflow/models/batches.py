@@ -146,4 +146,5 @@ class ReleaseControl(FirmOwnedModel):
     history = audited_history()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["firm"], name="one_release_control_per_firm")]
+        constraints = [models.UniqueConstraint(fields=["firm"],
+                                               name="one_release_control_per_firm")]

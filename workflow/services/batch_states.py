@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 
 from workflow.models import BatchStatus, Order, OrderStatus, TradeBatch
 
-B, O = BatchStatus, OrderStatus
+B, OS = BatchStatus, OrderStatus
 
 BATCH_TRANSITIONS: dict[str, frozenset[str]] = {
     B.PROPOSED: frozenset({B.PENDING_REVIEW, B.APPROVED}),  # approved: auto-trade, by policy
@@ -26,11 +26,11 @@ BATCH_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
-    O.RELEASED: frozenset({O.ACKNOWLEDGED, O.CANCELLED}),
-    O.ACKNOWLEDGED: frozenset({O.PARTIALLY_FILLED, O.FILLED, O.CANCELLED}),
-    O.PARTIALLY_FILLED: frozenset({O.PARTIALLY_FILLED, O.FILLED, O.CANCELLED}),
-    O.FILLED: frozenset(),
-    O.CANCELLED: frozenset(),
+    OS.RELEASED: frozenset({OS.ACKNOWLEDGED, OS.CANCELLED}),
+    OS.ACKNOWLEDGED: frozenset({OS.PARTIALLY_FILLED, OS.FILLED, OS.CANCELLED}),
+    OS.PARTIALLY_FILLED: frozenset({OS.PARTIALLY_FILLED, OS.FILLED, OS.CANCELLED}),
+    OS.FILLED: frozenset(),
+    OS.CANCELLED: frozenset(),
 }
 
 # A batch may be edited (shares, lots, dropping trades) only before it is decided.
@@ -62,12 +62,12 @@ def batch_status_from_orders(statuses: list[tuple[str, Decimal]]) -> str:
     """A released batch's status from its orders' (status, filled shares): cancelled when every
     order was cancelled unfilled; filled when every order is filled; partially filled once
     anything filled; acknowledged when the OMS acknowledged every order; else released."""
-    if all(status == O.CANCELLED and filled == 0 for status, filled in statuses):
+    if all(status == OS.CANCELLED and filled == 0 for status, filled in statuses):
         return B.CANCELLED
-    if all(status == O.FILLED for status, _ in statuses):
+    if all(status == OS.FILLED for status, _ in statuses):
         return B.FILLED
     if any(filled > 0 for _, filled in statuses):
         return B.PARTIALLY_FILLED
-    if all(status != O.RELEASED for status, _ in statuses):
+    if all(status != OS.RELEASED for status, _ in statuses):
         return B.ACKNOWLEDGED
     return B.RELEASED

@@ -63,16 +63,16 @@ def batches_create_for_run(*, run_id: int) -> dict[str, int]:
                 analyses[a] for a, d, *_ in dispositions if d in TRADED and a in analyses
         ]).values("pk", "analysis_id", "security_id", "side", "shares", "price", "lots",
                   "analysis__account__discretionary"):
-            trades_by_analysis[row["analysis_id"]].append(row)
+            trades_by_analysis[row["analysis_id"]].append(dict(row))
         groups: dict[tuple[str, int | None], list[int]] = defaultdict(list)
         for account_id, disposition, policy_id, _, _ in dispositions:
             if disposition in TRADED and trades_by_analysis.get(analyses.get(account_id, 0)):
                 key = (disposition, policy_id if disposition == Disposition.AUTO_TRADE else None)
                 groups[key].append(account_id)
         batches: dict[tuple[str, int | None], TradeBatch] = {}
-        for disposition, policy_id in sorted(groups, key=lambda k: (k[0], k[1] or 0)):
-            batches[(disposition, policy_id)] = TradeBatch.objects.create(
-                run=run, disposition=disposition, policy_id=policy_id)
+        for key in sorted(groups, key=lambda k: (k[0], k[1] or 0)):
+            batches[key] = TradeBatch.objects.create(run=run, disposition=key[0],
+                                                     policy_id=key[1])
         batch_of = {a: batches[key] for key, accounts in groups.items() for a in accounts}
         rows = [BatchTrade(
             firm_id=run.firm_id, batch=batch_of[account_id], account_id=account_id,

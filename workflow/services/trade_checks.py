@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from accounts.selectors import current_cash, current_lot_sets
 from accounts.models import TaxLot
+from accounts.selectors import current_cash, current_lot_sets
 from accounts.settings_resolution import effective_settings_batch
 from dataops.models import RestrictionEntry
 from workflow.models import BatchTrade
