@@ -8,6 +8,7 @@ from rebal.permissions import can, roles_of
 
 NAVIGATION = [
     ("Home", "home", "home.view"),
+    ("My accounts", "advisor-dashboard", "advisor_dashboard.view"),
     ("Households", "household-list", "household.view"),
     ("Accounts", "account-list", "account.view"),
     ("Feeds", "feed-list", "feed.view"),
@@ -33,6 +34,8 @@ OPERATOR_NAVIGATION = [
 SECTION_OF = {
     "household-detail": "household-list",
     "account-detail": "account-list",
+    "advisor-account": "advisor-dashboard",
+    "advisor-customize": "advisor-dashboard",
     "feed-detail": "feed-list",
     "feed-monitor": "feed-list",
     "run-detail": "run-list",

@@ -25,6 +25,8 @@ ROLE_MATRIX: dict[str, dict[str, ScopeName]] = {
     "household.view": {ADV: ASSIGNED, IPC: ALL, OVL: ALL, CMP: ALL, MGT: ALL, DAT: ALL},
     "account.view": {ADV: ASSIGNED, IPC: ALL, OVL: ALL, CMP: ALL, MGT: ALL, DAT: ALL},
     "account.change_settings": {ADV: ASSIGNED, OVL: ALL},
+    # The advisor's home: their own book (a firm admin, acting as any role, sees the firm's).
+    "advisor_dashboard.view": {ADV: ASSIGNED},
     "household_settings.change": {ADV: ASSIGNED, OVL: ALL},
     "commission_schedule.view": {ADV: ALL, IPC: ALL, OVL: ALL, CMP: ALL, MGT: ALL, DAT: ALL},
     "account.suspend": {OVL: ALL, CMP: ALL},

@@ -48,6 +48,7 @@ urlpatterns = [
     path("workflow/dispositions/", include("workflow.urls_dispositions")),
     path("workflow/batches/", include("workflow.urls_batches")),
     path("records/", include("reports.urls")),
+    path("advisor/", include("optimizer.urls_advisor")),
     path("api/v1/", include((api_v1, "api"))),
 ]
 handler500 = "rebal.views.errors.server_error"

@@ -94,6 +94,12 @@ ROUTES: dict[str, Any] = {
     "account-list": PageList(lambda a: [a.personas.account.name]),
     "account-detail": PageObject(lambda a: a.personas.account),
     "account-settings": PageObject(lambda a: a.personas.account, methods=("get", "post")),
+    # The advisor's pages (optimizer.views_advisor).
+    "advisor-dashboard": PageList(lambda a: [a.personas.account.account_number]),
+    "advisor-account": PageObject(lambda a: a.personas.account),
+    "advisor-customize": PageObject(lambda a: a.personas.account, methods=("get", "post")),
+    "advisor-customize-check": PageObject(lambda a: a.personas.account, methods=("post",)),
+    "advisor-customize-what-if": PageObject(lambda a: a.personas.account, methods=("post",)),
     "api:api-me": Public("describes the caller only"),
     "api:api-schema": Public("the OpenAPI schema, no data"),
     "api:alert-list": ApiList(lambda a: {a.alert.pk}),

@@ -36,7 +36,7 @@ def test_advisor_signs_in_and_sees_an_advisors_home(page, sign_in, firm_a, live_
     expect(page.get_by_test_id("roles").locator("li")).to_have_count(1)
     expect(page.get_by_test_id("roles").locator("li strong")).to_have_text("Advisor")
     nav = page.get_by_role("navigation", name="Main").get_by_role("link")
-    expect(nav).to_have_text(["Home", "Households", "Accounts", "Filters"])
+    expect(nav).to_have_text(["Home", "My accounts", "Households", "Accounts", "Filters"])
     expect(page.get_by_role("link", name="API tokens")).to_have_count(0)
     # The stylesheet is served by the site itself (WhiteNoise, no collectstatic).
     background = page.locator("header.topbar").evaluate(
