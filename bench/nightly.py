@@ -302,7 +302,7 @@ print(json.dumps({"seconds": round(time.perf_counter() - started, 1), "loads": l
 # One worker process: the chunks it is given, each in its own transaction, as a chunk task
 # would run them.
 WORKER = """
-import json, time
+import json, os, time
 from datetime import date
 from pathlib import Path
 import django
@@ -312,15 +312,30 @@ from optimizer.chunk_analysis import ChunkTimings, chunk_analyze
 from rebal.firm_context import firm_context
 from rebal.models import Firm
 
+from django.db import connection
+
+
+# CPU seconds of this process's PostgreSQL backend so far (the server is on this machine):
+# its share of loading and writing.
+def backend_cpu():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 firm = Firm.objects.get(code="BENCH")
 out = []
+cpu, backend = time.process_time(), backend_cpu()
 for chunk in json.loads(Path(CHUNKS).read_text()):
     timings = ChunkTimings()
     with firm_context(firm), transaction.atomic():
         chunk_analyze(account_ids=chunk, as_of=date.fromisoformat("DAY"), timings=timings)
     out.append({"accounts": timings.accounts, "load": timings.load, "solve": timings.solve,
                 "write": timings.write})
-print(json.dumps({"chunks": out}))
+print(json.dumps({"chunks": out, "cpu": time.process_time() - cpu,
+                  "backend_cpu": backend_cpu() - backend}))
 """
 
 CHUNKING = """
@@ -517,13 +532,23 @@ def _run_direct(urls: DatabaseUrls, folder: Path, workers: int, size: int) -> No
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for share in shares]
     timings = []
+    cpu = backend = 0.0
     for process in processes:
         out, err = process.communicate()
         if process.returncode:
             raise SystemExit(f"worker failed:\n{err[-3000:]}")
-        timings.extend(json.loads(out.strip().splitlines()[-1])["chunks"])
+        result = json.loads(out.strip().splitlines()[-1])
+        timings.extend(result["chunks"])
+        cpu += result["cpu"]
+        backend += result["backend_cpu"]
     wall = time.perf_counter() - started
     _report(wall, workers, timings, in_django(django_env(urls), SUMMARY))
+    # CPU, not wall: what the stage costs whatever else shares the cores.
+    accounts = sum(t["accounts"] for t in timings)
+    print(f"CPU: workers {cpu:.1f} s, their PostgreSQL backends {backend:.1f} s; "
+          f"{(cpu + backend) / accounts * 1e3:.2f} ms an account; on {workers} cores of "
+          f"their own: {(cpu + backend) / workers:.0f} s "
+          f"({accounts / ((cpu + backend) / 3600):,.0f} accounts per hour per core)")
 
 
 if __name__ == "__main__":

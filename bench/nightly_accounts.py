@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.databases import django_env, in_django, template_clone  # noqa: E402
-from bench.nightly import BUSINESS_DATE  # noqa: E402
+from bench.databases import django_env, in_django, template_clone
+from bench.nightly import BUSINESS_DATE
 
 MEASURE = """
 import json, statistics, time
