@@ -33,13 +33,13 @@ ANALYSIS_COLUMNS = ("firm_id", "account_id", "trade_date", "status", "summary", 
                     "after", "trade_metrics", "relaxations", "notes", "calibration", "solver",
                     "naive_short_term_gain", "naive_long_term_gain", "naive_estimated_tax",
                     "naive_turnover", "settings_content_id", "target_content_id", "lot_set_id",
-                    "cash_balance_id", "sources")
+                    "cash_balance_id", "sources", "data_content_id")
 ANALYSIS_TYPES = ("bigint", "bigint", "date", "varchar(20)", "text", "jsonb", "jsonb", "jsonb",
                   "jsonb", "jsonb", "jsonb", "jsonb", "numeric", "numeric", "numeric",
-                  "double precision", "bigint", "bigint", "bigint", "bigint", "jsonb")
+                  "double precision", "bigint", "bigint", "bigint", "bigint", "jsonb", "bigint")
 ANALYSIS_NULLABLE = ("naive_short_term_gain", "naive_long_term_gain", "naive_estimated_tax",
                      "naive_turnover", "settings_content_id", "target_content_id", "lot_set_id",
-                     "cash_balance_id")
+                     "cash_balance_id", "data_content_id")
 TRADE_COLUMNS = ("firm_id", "analysis_id", "security_id", "side", "shares", "price", "value",
                  "lots", "realized_gain", "estimated_tax", "cost_benefit_score", "reasons",
                  "explanation")
@@ -135,10 +135,10 @@ def analyses_write(*, firm: Firm, analyses: Sequence[AnalysisToWrite]) -> dict[i
             *(["", "", "", ""] if naive is None else [
                 naive.short_term_gain, naive.long_term_gain, naive.estimated_tax,
                 repr(naive.turnover)]),
-            *(["", "", "", "", "{}"] if record is None else [
+            *(["", "", "", "", "{}", ""] if record is None else [
                 record.settings_content_id, record.target_content_id,
                 _none(record.lot_set_id), _none(record.cash_balance_id),
-                _json(record.sources)])])
+                _json(record.sources), record.data_content_id])])
     ids = dict((account_id, pk) for pk, account_id in _copy(
         "optimizer_analysis", ANALYSIS_COLUMNS, ANALYSIS_TYPES, ANALYSIS_NULLABLE, rows,
         returning="id, account_id"))

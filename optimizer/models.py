@@ -46,6 +46,22 @@ class TargetContent(FirmOwnedModel):
                                                name="target_content_once_per_firm")]
 
 
+class DataContent(FirmOwnedModel):
+    """The market data and software an analysis used (the prices' and risk model's dates and
+    feed files with their checksums, the solver versions), stored once per distinct content:
+    a night's analyses share a handful."""
+
+    append_only = True
+
+    sha256 = models.CharField(max_length=64)
+    content = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["firm", "sha256"],
+                                               name="data_content_once_per_firm")]
+
+
 class Analysis(FirmOwnedModel):
     """One run of the optimizer for one account, the record of it: inputs, status, metrics.
     Written by a system job, never edited; a later run is a new row."""
@@ -83,14 +99,24 @@ class Analysis(FirmOwnedModel):
                                 on_delete=models.PROTECT, related_name="+")
     cash_balance = models.ForeignKey("accounts.CashBalance", null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="+")
-    # The data's as-of dates and feed files (id, name, checksum), the wash-sale windows and open
-    # orders it respected: see optimizer.records.record_sources.
+    data_content = models.ForeignKey(DataContent, null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    # The account's own data (lot set and cash with their feed files' checksums, wash-sale
+    # windows, open orders); the shared market data is in data_content (see record_sources).
     sources = models.JSONField(encoder=DjangoJSONEncoder, default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-trade_date", "-pk"]
         indexes = [models.Index(fields=["firm", "account", "trade_date"])]
+
+    @property
+    def record_sources(self) -> dict[str, Any]:
+        """What the analysis used: its own sources (lots, cash, windows, orders) with the
+        shared market data and software, the feed files of both in one mapping."""
+        shared = self.data_content.content if self.data_content is not None else {}
+        return {**shared, **self.sources,
+                "files": {**shared.get("files", {}), **self.sources.get("files", {})}}
 
     @classmethod
     def assigned_to(cls, user: Any) -> models.Q:

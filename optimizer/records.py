@@ -1,7 +1,8 @@
 """The record of an analysis: what it used, written with it (both the nightly chunk and a single
 analysis come through here).
 
-Settings and targets go in once per distinct content per firm — an `INSERT … ON CONFLICT DO
+Settings, targets and the market data (prices' and risk model's dates and feed files with their
+checksums, solver versions) go in once per distinct content per firm — an `INSERT … ON CONFLICT DO
 NOTHING` of a chunk's distinct hashes, then one read of their ids — so a book of mostly alike
 accounts adds a few rows a night, not one per account. Lot set, cash balance, prices and risk
 model are referenced (foreign keys, dates, feed files with their checksums), never copied. The
@@ -11,6 +12,7 @@ night solved the accounts in, so they are kept as they were.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields, is_dataclass
@@ -45,6 +47,7 @@ class RecordFields:
 
     settings_content_id: int
     target_content_id: int
+    data_content_id: int
     lot_set_id: int | None
     cash_balance_id: int | None
     sources: dict[str, Any]
@@ -145,32 +148,43 @@ def record_fields(*, firm: Firm, items: Sequence[RecordInputs]) -> list[RecordFi
     # Id and checksum only: the file's name, feed and date are on its FeedFile row, kept.
     files = dict(FeedFile.objects.filter(pk__in=file_ids).values_list("pk", "checksum"))
 
-    out = []
+    shared: list[dict[str, Any]] = []
+    own: list[dict[str, Any]] = []
     for item in items:
         p = item.provenance
         lot_set, balance = lot_sets.get(p.lot_set_id or 0), balances.get(p.cash_balance_id or 0)
-        used = {f for f in (lot_set[1] if lot_set else None, balance[1] if balance else None)
-                if f is not None} | set(p.price_files) | set(risk_files[p.risk_model_as_of])
-        sources = {
+        market = set(p.price_files) | set(risk_files[p.risk_model_as_of])
+        shared.append(plain_json({
+            # Each security's latest close on or before the trade date.
+            "prices": {"through": p.prices_through, "files": sorted(p.price_files)},
+            "risk_model": {"as_of": p.risk_model_as_of,
+                           "files": risk_files[p.risk_model_as_of]},
+            "files": {str(f): files[f] for f in sorted(market) if f in files},
+            "software": solver_versions(),
+        }))
+        account_files = {f for f in (lot_set[1] if lot_set else None,
+                                     balance[1] if balance else None) if f is not None}
+        own.append(plain_json({
             "path": p.path,
             "lot_set": ({"id": p.lot_set_id, "business_date": lot_set[0], "file": lot_set[1]}
                         if lot_set else None),
             "entity_lots": p.entity_lots,
             "cash": ({"id": p.cash_balance_id, "business_date": balance[0], "file": balance[1],
                       "amount": balance[2]} if balance else None),
-            # Each security's latest close on or before the trade date.
-            "prices": {"through": p.prices_through, "files": sorted(p.price_files)},
-            "risk_model": {"as_of": p.risk_model_as_of,
-                           "files": risk_files[p.risk_model_as_of]},
-            "files": {str(f): files[f] for f in sorted(used) if f in files},
+            "files": {str(f): files[f] for f in sorted(account_files) if f in files},
             "wash_windows": list(item.wash_windows),
             "open_orders": list(item.open_orders),
-            "software": solver_versions(),
-        }
-        out.append(RecordFields(
-            settings_content_id=settings_ids[p.settings.content_hash()],
-            target_content_id=target_ids[p.target.content_hash()],
-            lot_set_id=p.lot_set_id if lot_set else None,
-            cash_balance_id=p.cash_balance_id if balance else None,
-            sources=plain_json(sources)))
-    return out
+        }))
+    texts = {_sha256(text): text for text in map(canonical_json, shared)}
+    data_ids = _contents("optimizer_datacontent", firm, texts)
+    return [RecordFields(
+        settings_content_id=settings_ids[item.provenance.settings.content_hash()],
+        target_content_id=target_ids[item.provenance.target.content_hash()],
+        data_content_id=data_ids[_sha256(canonical_json(market))],
+        lot_set_id=item.provenance.lot_set_id if sources["lot_set"] else None,
+        cash_balance_id=item.provenance.cash_balance_id if sources["cash"] else None,
+        sources=sources) for item, market, sources in zip(items, shared, own, strict=True)]
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -137,7 +137,7 @@ def replay_analysis(analysis: Analysis) -> Replay:
     if analysis.settings_content_id is None or analysis.target_content_id is None:
         raise NotReplayable(f"Analysis {analysis.pk} was stored before records were kept: "
                             "it names no settings or target to replay.")
-    as_of, sources = analysis.trade_date, analysis.sources
+    as_of, sources = analysis.trade_date, analysis.record_sources
     values = _values(analysis.settings_content.content)  # type: ignore[union-attr]
     target = analysis.target_content.content  # type: ignore[union-attr]
     lots = _lots(analysis, bool(sources.get("entity_lots")))

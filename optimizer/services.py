@@ -53,7 +53,8 @@ def analysis_store(*, account: Account, inputs: AccountInputs, result: CoreAnaly
         **({} if record is None else {
             "settings_content_id": record.settings_content_id,
             "target_content_id": record.target_content_id, "lot_set_id": record.lot_set_id,
-            "cash_balance_id": record.cash_balance_id, "sources": record.sources}))
+            "cash_balance_id": record.cash_balance_id, "sources": record.sources,
+            "data_content_id": record.data_content_id}))
     ProposedTrade.objects.bulk_create([ProposedTrade(
         firm=firm, analysis=analysis, security_id=int(trade.security), side=str(trade.side),
         shares=trade.shares, price=trade.price, value=trade.value.quantize(CENT),

@@ -95,7 +95,7 @@ def _write_json(out: io.TextIOWrapper, records: QuerySet[Analysis], header: dict
 
 
 def _csv_rows(detail: RecordDetail) -> Iterator[list[Any]]:
-    analysis, sources = detail.analysis, detail.analysis.sources or {}
+    analysis, sources = detail.analysis, detail.analysis.record_sources
     files = sources.get("files", {})
     lot_set = sources.get("lot_set") or {}
     record = [

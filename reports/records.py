@@ -46,7 +46,7 @@ def record_document(detail: RecordDetail, *, with_contents: bool = True) -> dict
         "before": analysis.before, "after": analysis.after,
         "trade_metrics": analysis.trade_metrics, "relaxations": analysis.relaxations,
         "notes": analysis.notes, "calibration": analysis.calibration,
-        "solver": analysis.solver, "sources": analysis.sources,
+        "solver": analysis.solver, "sources": analysis.record_sources,
         "tax_naive": {"short_term_gain": analysis.naive_short_term_gain,
                       "long_term_gain": analysis.naive_long_term_gain,
                       "estimated_tax": analysis.naive_estimated_tax,

@@ -12,7 +12,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from optimizer.models import Analysis, ProposedTrade
 from workflow.models import BatchTrade, Order, TradeEvent
 
-RECORD_SELECT = ("account", "settings_content", "target_content")
+RECORD_SELECT = ("account", "settings_content", "target_content", "data_content")
 
 
 def records_for_user(user: Any) -> QuerySet[Analysis]:

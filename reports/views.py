@@ -44,7 +44,7 @@ def record_list(request: HttpRequest) -> HttpResponse:
 @firm_page("record.view")
 def record_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
     analysis = access_object(Analysis, request.user, "record.view", pk=pk)
-    sources = analysis.sources or {}
+    sources = analysis.record_sources
     recorded = {int(pk): checksum for pk, checksum in sources.get("files", {}).items()}
     files = FeedFile.objects.in_bulk(list(recorded))
     return render(request, "reports/record_detail.html", {

@@ -23,7 +23,13 @@ from dataops.models import FeedFile
 from demo.model_book import model_book_ensure
 from demo.services import demo_firm_ensure
 from optimizer.chunk_analysis import chunk_analyze
-from optimizer.models import Analysis, ProposedTrade, SettingsContent, TargetContent
+from optimizer.models import (
+    Analysis,
+    DataContent,
+    ProposedTrade,
+    SettingsContent,
+    TargetContent,
+)
 from optimizer.records import canonical_json
 from optimizer.services import account_analyze
 from rebal.audit import audit_context
@@ -31,7 +37,7 @@ from rebal.db_security import firm_owned_tables
 from rebal.firm_context import firm_context
 from tests.optimizer.conftest import CHUNK_DEMO_DATE
 
-RECORD_MODELS = (Analysis, ProposedTrade, SettingsContent, TargetContent)
+RECORD_MODELS = (Analysis, ProposedTrade, SettingsContent, TargetContent, DataContent)
 
 
 def _erase_firm(admin_url: str, dbname: str, firm_id: int) -> None:
@@ -74,8 +80,9 @@ def test_every_nightly_analysis_records_its_settings_target_and_data(committed):
     assert all(analysis_ids.values())
     with firm_context(firm):
         analyses = list(Analysis.objects.filter(pk__in=analysis_ids.values())
-                        .select_related("settings_content", "target_content"))
-        contents = list(SettingsContent.objects.all()) + list(TargetContent.objects.all())
+                        .select_related("settings_content", "target_content", "data_content"))
+        contents = [*SettingsContent.objects.all(), *TargetContent.objects.all(),
+                    *DataContent.objects.all()]
         lot_sets = LotSet.objects.in_bulk([a.lot_set_id for a in analyses])
         balances = CashBalance.objects.in_bulk([a.cash_balance_id for a in analyses])
         files = FeedFile.objects.in_bulk()
@@ -86,11 +93,13 @@ def test_every_nightly_analysis_records_its_settings_target_and_data(committed):
     # The book resolves to a handful of distinct settings and targets.
     assert len({a.settings_content_id for a in analyses}) < len(analyses)
     assert len({a.target_content_id for a in analyses}) < len(analyses)
+    assert len({a.data_content_id for a in analyses}) == 1  # one night's market data
     for analysis in analyses:
         assert analysis.settings_content.content["tax_sensitivity"]["source"]["label"]
         assert analysis.target_content.content["securities"]
-        sources = analysis.sources
+        sources = analysis.record_sources
         assert sources["path"] == "nightly"
+        assert "prices" not in analysis.sources  # the market data is shared, not repeated
         lot_set = lot_sets[analysis.lot_set_id]
         assert lot_set.account_id == analysis.account_id
         assert sources["lot_set"]["file"] == lot_set.feed_file_id
@@ -107,7 +116,8 @@ def test_every_nightly_analysis_records_its_settings_target_and_data(committed):
 def test_contents_are_stored_once_per_firm(committed):
     firm, analysis_ids = committed
     with firm_context(firm):
-        before = (SettingsContent.objects.count(), TargetContent.objects.count())
+        before = (SettingsContent.objects.count(), TargetContent.objects.count(),
+                  DataContent.objects.count())
         first = {a.account_id: (a.settings_content_id, a.target_content_id)
                  for a in Analysis.objects.filter(pk__in=analysis_ids.values())}
         outcomes = chunk_analyze(account_ids=list(analysis_ids), as_of=CHUNK_DEMO_DATE)
@@ -116,12 +126,15 @@ def test_contents_are_stored_once_per_firm(committed):
         account = Account.objects.get(pk=next(iter(analysis_ids)))
         with audit_context(system_job="tests"):
             single = account_analyze(account=account, as_of=CHUNK_DEMO_DATE)
-        after = (SettingsContent.objects.count(), TargetContent.objects.count())
-        nightly_lot_set = Analysis.objects.get(pk=analysis_ids[account.pk]).lot_set_id
+        after = (SettingsContent.objects.count(), TargetContent.objects.count(),
+                 DataContent.objects.count())
+        nightly = Analysis.objects.get(pk=analysis_ids[account.pk])
+        nightly_lot_set, nightly_data = nightly.lot_set_id, nightly.data_content_id
     assert after == before
     assert again == first
     assert (single.settings_content_id, single.target_content_id) == first[account.pk]
     assert single.sources["path"] == "single"
+    assert single.data_content_id == nightly_data
     assert single.lot_set_id == nightly_lot_set
 
 
