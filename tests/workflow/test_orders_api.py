@@ -233,3 +233,30 @@ def test_orders_not_acknowledged_in_time_alert_the_overlay_managers(released, al
     assert alert.roles == ["overlay_manager"] and alert.severity == "critical"
     assert orders["sell"].client_order_id in alert.message
     assert alert.message.startswith("1 released order(s) not acknowledged within 15 minutes")
+
+
+def test_open_orders_from_earlier_days_go_to_the_optimizer(released, alice_firm):
+    from datetime import timedelta
+
+    from optimizer.core.inputs import OpenOrder, Side
+    from tests.workflow.filter_book import AS_OF
+    from workflow.selectors_open_orders import open_orders_by_account
+    from workflow.services.oms import order_acknowledge, order_cancel, order_fill_record
+
+    book, _, orders = released
+    account = book.account("F-6").pk
+    aapl, ibm = (str(book.securities[t].pk) for t in ("AAPL", "IBM"))
+    with firm_context(book.firm):
+        same_day = open_orders_by_account([account], as_of=AS_OF)
+        next_day = open_orders_by_account([account], as_of=AS_OF + timedelta(days=1))
+        with audit_context(system_job="an OMS file import"):
+            order_acknowledge(order=orders["buy"], broker="B")
+            order_fill_record(order=orders["buy"], execution_id="X1", shares=Decimal(2),
+                              price=Decimal(200), executed_at=orders["buy"].released_at)
+            order_cancel(order=orders["sell"], reason="client asked")
+        later = open_orders_by_account([account], as_of=AS_OF + timedelta(days=1))
+    assert same_day == {}
+    assert sorted(next_day[account], key=lambda o: o.side) == [
+        OpenOrder(security=ibm, side=Side.BUY, shares=Decimal(5)),
+        OpenOrder(security=aapl, side=Side.SELL, shares=Decimal(10), lot_id="L1")]
+    assert later == {account: [OpenOrder(security=ibm, side=Side.BUY, shares=Decimal(3))]}

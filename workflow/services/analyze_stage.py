@@ -24,6 +24,7 @@ from accounts.models import Account, AccountHold
 from optimizer.chunk_analysis import AccountOutcome, ChunkTimings, chunk_analyze
 from workflow.chunking import AccountLink, plan_chunks
 from workflow.models import NightlyRun, RunAccount, RunChunk, RunStage
+from workflow.selectors_open_orders import open_orders_by_account
 from workflow.services.settings_rules import rules_by_account
 
 
@@ -71,7 +72,8 @@ def _analyze(account_ids: Sequence[int], as_of: date,
     per account id; in a savepoint, so that a failure of the whole chunk leaves nothing."""
     with transaction.atomic():
         return chunk_analyze(account_ids=account_ids, as_of=as_of, timings=timings,
-                             rules=rules_by_account(account_ids, as_of=as_of))
+                             rules=rules_by_account(account_ids, as_of=as_of),
+                             open_orders=open_orders_by_account(account_ids, as_of=as_of))
 
 
 def failure_reason(error: BaseException) -> str:
