@@ -5,8 +5,8 @@ Clones the nightly benchmark's template (`bench/nightly.py`, built there), migra
 then in one process analyzes the firm's accounts in chunks of 500 with `chunk_analyze`, each
 round twice — once writing the records, once with the records stripped before the write —
 alternating so that a loaded machine weighs on both alike. Prints the write time per account
-of each, the contents stored (once per distinct settings and target, so the later rounds add
-none) and the bytes the record adds per analysis row.
+of each, the contents stored (once per distinct settings, target and market data, so the
+later rounds add none) and the bytes the record adds per analysis row.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ from accounts.models import Account
 from optimizer import chunk_analysis
 from optimizer.analysis_writes import analyses_write
 from optimizer.chunk_analysis import ChunkTimings, chunk_analyze
-from optimizer.models import Analysis, SettingsContent, TargetContent
+from optimizer.models import DataContent, SettingsContent, TargetContent
 from rebal.firm_context import firm_context
 from rebal.models import Firm
 
@@ -85,7 +85,8 @@ for round_ in range(ROUNDS):
         if mode == "with":
             with firm_context(firm):
                 out["contents"].append([SettingsContent.objects.count(),
-                                        TargetContent.objects.count()])
+                                        TargetContent.objects.count(),
+                                        DataContent.objects.count()])
 with firm_context(firm), connection.cursor() as cursor:
     cursor.execute("SELECT count(*), avg(pg_column_size(sources)), "
                    "avg(pg_column_size(before) + pg_column_size(after) "
@@ -94,7 +95,8 @@ with firm_context(firm), connection.cursor() as cursor:
                    "FROM optimizer_analysis WHERE settings_content_id IS NOT NULL")
     recorded, sources_bytes, other_bytes = cursor.fetchone()
     cursor.execute("SELECT pg_total_relation_size('optimizer_settingscontent') "
-                   "+ pg_total_relation_size('optimizer_targetcontent')")
+                   "+ pg_total_relation_size('optimizer_targetcontent') "
+                   "+ pg_total_relation_size('optimizer_datacontent')")
     content_bytes = cursor.fetchone()[0]
 out |= {"recorded": recorded, "sources_bytes": float(sources_bytes),
         "other_bytes": float(other_bytes), "content_bytes": content_bytes}
@@ -132,8 +134,8 @@ def main() -> None:
         print(f"{mode:>7} records: write {write:.2f} s for {accounts:,} analyses "
               f"({write / accounts * 1000:.2f} ms each), load {load / accounts * 1000:.2f} ms "
               f"each; rounds: " + ", ".join(f"{r['write']:.2f} s" for r in runs))
-    print(f"contents stored after each recorded round (settings, targets): {found['contents']}"
-          f" — {found['content_bytes'] / 1024:.0f} KiB in all")
+    print("contents stored after each recorded round (settings, targets, market data): "
+          f"{found['contents']} — {found['content_bytes'] / 1024:.0f} KiB in all")
     print(f"sources per analysis: {found['sources_bytes']:.0f} bytes (the rest of the row's "
           f"JSON and summary: {found['other_bytes']:.0f} bytes); {found['recorded']:,} "
           "recorded analyses")
