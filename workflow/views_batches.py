@@ -44,6 +44,25 @@ def _attempt(request: HttpRequest, work: Callable[[], Any], done: str) -> None:
         messages.success(request, done)
 
 
+def lots_text(lots: list[dict[str, Any]]) -> str:
+    """A sell's lots as the page shows and takes them: "L1:20, L2:5"."""
+    return ", ".join(f"{lot['lot_id']}:{Decimal(str(lot['shares'])).normalize():f}"
+                     for lot in lots)
+
+
+def lots_parse(text: str) -> list[dict[str, str]]:
+    lots = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        lot_id, _, shares = part.partition(":")
+        if not lot_id.strip() or not shares.strip():
+            raise ValidationError(f"Lots are written LOT:SHARES, separated by commas, not "
+                                  f"{part!r}.")
+        lots.append({"lot_id": lot_id.strip(), "shares": shares.strip()})
+    if not lots:
+        raise ValidationError("A sell needs at least one lot (or leave the lots unchanged).")
+    return lots
+
+
 @firm_page("batch.review")
 def batch_queue(request: HttpRequest) -> HttpResponse:
     batches = (TradeBatch.objects.for_user(request.user, "batch.review")
@@ -70,6 +89,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         entry = accounts.setdefault(trade.account_id, {
             "account": trade.account, "trades": [], "consent": consents.get(trade.account_id),
             "needs_consent": trade.account_id in needing})
+        trade.lots_text = lots_text(trade.lots)  # type: ignore[attr-defined]
         entry["trades"].append(trade)
     editable = batch.status in (BatchStatus.PROPOSED, BatchStatus.PENDING_REVIEW)
     return render(request, "workflow/batch_detail.html", {
@@ -91,9 +111,15 @@ def batch_trade_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
     trade = access_object(BatchTrade, request.user, "batch.edit", pk=pk)
     drop = request.POST.get("drop") == "1"
     shares = None if drop else request.POST.get("shares") or None
-    _attempt(request, lambda: batch_trade_edit(
-        trade=trade, shares=shares, drop=drop, reason=request.POST.get("reason", ""),
-        acting_user=request.user), "Trade dropped." if drop else "Trade changed.")
+    written = request.POST.get("lots", "").strip()
+
+    def edit() -> None:
+        lots = None
+        if not drop and trade.side == "sell" and written != lots_text(trade.lots):
+            lots = lots_parse(written)
+        batch_trade_edit(trade=trade, shares=shares, lots=lots, drop=drop,
+                         reason=request.POST.get("reason", ""), acting_user=request.user)
+    _attempt(request, edit, "Trade dropped." if drop else "Trade changed.")
     return redirect("batch-detail", pk=trade.batch_id)
 
 

@@ -107,3 +107,22 @@ def test_the_release_switch_page(batches, alice_firm):
         stopped.content.decode())
     assert "Releases are stopped : market halt" in text_of(page)
     assert (control.releases_stopped, control.changed_by) == (True, alice_firm.overlay_manager)
+
+
+def test_choosing_lots_on_the_batch_page(batches, alice_firm):
+    book, review, _ = batches
+    overlay = _client(alice_firm.overlay_manager)
+    with firm_context(book.firm):
+        sell = BatchTrade.objects.get(batch=review, account=book.account("F-3"), side="sell")
+    url = f"/workflow/batches/trades/{sell.pk}/"
+    page = overlay.get(f"/workflow/batches/{review.pk}/").content.decode()
+    garbled = overlay.post(url, {"shares": "30", "lots": "L2", "reason": "x"}, follow=True)
+    too_many = overlay.post(url, {"shares": "30", "lots": "L2:10, L3:30", "reason": "x"},
+                            follow=True)
+    overlay.post(url, {"shares": "30", "lots": "L2:10, L3:20", "reason": "lowest gain"})
+    with firm_context(book.firm):
+        sell.refresh_from_db()
+    assert 'value="L2:30"' in page
+    assert "Lots are written LOT:SHARES" in text_of(garbled.content.decode())
+    assert "the lots add up to 40 shares" in text_of(too_many.content.decode())
+    assert sell.lots == [{"lot_id": "L2", "shares": "10"}, {"lot_id": "L3", "shares": "20"}]
