@@ -56,6 +56,8 @@ ROLE_MATRIX: dict[str, dict[str, ScopeName]] = {
     # for a regulator by compliance and management.
     "record.view": {ADV: ASSIGNED, OVL: ALL, CMP: ALL, MGT: ALL},
     "record.export": {CMP: ALL, MGT: ALL},
+    # Reports (taxes saved, health check, explained activity): advisors their accounts'.
+    "report.view": {ADV: ASSIGNED, OVL: ALL, CMP: ALL, MGT: ALL},
     "kpi.view": {MGT: ALL, CMP: ALL},
     "feed.view": {DAT: ALL, OVL: ALL},
     "feed.upload": {DAT: ALL},

@@ -48,6 +48,7 @@ urlpatterns = [
     path("workflow/dispositions/", include("workflow.urls_dispositions")),
     path("workflow/batches/", include("workflow.urls_batches")),
     path("records/", include("reports.urls")),
+    path("reports/", include("reports.urls_reports")),
     path("advisor/", include("optimizer.urls_advisor")),
     path("api/v1/", include((api_v1, "api"))),
 ]

@@ -308,6 +308,9 @@ ROUTES: dict[str, Any] = {
     "api:record-detail": ApiObject(lambda a: _record(a), methods=("get",)),
     "api:record-export": ApiExport(lambda a: [_record(a).summary]),
     "api:record-export-checksum": ApiExport(lambda a: []),  # a checksum of the firm's own
+    # Reports (taxes saved) for the firm and for one account; PDF and CSV are formats of these.
+    "taxes-saved": PageList(lambda a: [a.personas.account.account_number]),
+    "taxes-saved-account": PageObject(lambda a: a.personas.account),
 }
 
 

@@ -41,6 +41,7 @@ order.execute             . . . . . . a
 audit.view                . . . a . . a
 record.view               s . a a a . a
 record.export             . . . a a . a
+report.view               s . a a a . a
 kpi.view                  . . . a a . a
 feed.view                 . . a . . a a
 feed.upload               . . . . . a a
