@@ -338,6 +338,15 @@ print(json.dumps({"chunks": out, "cpu": time.process_time() - cpu,
                   "backend_cpu": backend_cpu() - backend}))
 """
 
+# A clone of a template built before a newer migration is brought up to today's schema first.
+MIGRATE = """
+import json
+import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", database="owner", verbosity=0)
+print(json.dumps({}))
+"""
 CHUNKING = """
 import json
 import django
@@ -422,6 +431,7 @@ def main() -> None:
     if args.build_only:
         return
     with template_clone(template) as urls:
+        in_django(django_env(urls, owner=True), MIGRATE)
         if args.direct:
             _run_direct(urls, folder, args.workers, args.chunk)
         else:
