@@ -20,10 +20,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.databases import django_env, in_django, template_clone
-from bench.nightly import BUSINESS_DATE
+from bench.nightly import BUSINESS_DATE, MIGRATE
 
 MEASURE = """
-import json, statistics, time
+import json, random, time
 from datetime import date
 import django
 django.setup()
@@ -39,8 +39,7 @@ firm = Firm.objects.get(code="BENCH")
 samples = {}
 with firm_context(firm):
     ids = list(Account.objects.filter(status="open").order_by("pk").values_list("pk", flat=True))
-    step = max(1, len(ids) // SAMPLE)
-    chosen = ids[::step][:SAMPLE]
+    chosen = sorted(random.Random(1).sample(ids, min(SAMPLE, len(ids))))
     for start in range(0, len(chosen), 250):
         for item in chunk_inputs(chosen[start:start + 250], as_of):
             if item.inputs is None:
@@ -74,6 +73,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.update({"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"})
     with template_clone(f"rebal_bench_nightly_{args.accounts}a") as urls:
+        in_django(django_env(urls, owner=True), MIGRATE)
         samples = in_django(django_env(urls), MEASURE.replace("DAY", BUSINESS_DATE)
                             .replace("SAMPLE", str(args.sample)))
     total = sum(len(rows) for rows in samples.values())
