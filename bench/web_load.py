@@ -40,7 +40,7 @@ from rebal.dbroles import DatabaseUrls
 PASSWORD = "bench-load-password"  # noqa: S105 - a benchmark's throwaway account
 
 PREPARE = """
-import json
+import json, os
 import django
 django.setup()
 from django.db import connection
@@ -52,7 +52,7 @@ from accounts.models import Account, Household
 
 firm = Firm.objects.get(code="BENCH")
 with firm_context(firm), audit_context(system_job="bench"):
-    user = user_ensure(email="load@bench.test", password=PASSWORD)
+    user = user_ensure(email="load@bench.test", password=os.environ["BENCH_LOAD_PASSWORD"])
     membership_grant(user=user, roles=[Role.FIRM_ADMIN], acting_user=None, system_job="bench")
     token = api_token_create(name="load", scopes=[Scope.ACCOUNTS_READ], acting_user=user).value
     metrics = (
@@ -81,7 +81,7 @@ with firm_context(firm), audit_context(system_job="bench"):
 with connection.cursor() as cursor:
     cursor.execute("ANALYZE")
 print(json.dumps({"token": token, "accounts": accounts, "households": households, **counts}))
-""".replace("PASSWORD", repr(PASSWORD))
+"""
 
 
 def _requests(plan: dict, count: int, rng: random.Random) -> list[tuple[str, str, str]]:
@@ -161,8 +161,8 @@ def main() -> None:
                          f"`./run bench nightly --accounts {args.accounts} --build-only`")
     with template_clone(template) as urls:
         # The demo settings, as the server: the password is hashed the way it will be checked.
-        prepared = in_django({**django_env(urls), "DJANGO_SETTINGS_MODULE": "rebal.settings.demo"},
-                             PREPARE)
+        prepared = in_django({**django_env(urls), "DJANGO_SETTINGS_MODULE": "rebal.settings.demo",
+                              "BENCH_LOAD_PASSWORD": PASSWORD}, PREPARE)
         _run(urls, prepared, args)
 
 

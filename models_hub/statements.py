@@ -1,4 +1,4 @@
-"""Monthly billing statements as CSV and HTML: one line per day's accrual, and the total.
+"""Monthly billing statements as CSV, HTML and PDF: one line per day's accrual, and the total.
 
 The total printed is the statement's, which is the sum of the lines printed; a test proves the
 two agree to the cent with the accruals.
@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.template.loader import render_to_string
 
 from models_hub.models import BillingStatement, FeeAccrual
+from rebal.pdf import pdf_from_html
 
 
 @dataclass(frozen=True)
@@ -54,3 +55,8 @@ def statement_html(statement: BillingStatement) -> str:
     return render_to_string("models_hub/billing_statement.html", {
         "statement": statement, "provider": statement.provider,
         "lines": statement_lines(statement)})
+
+
+def statement_pdf(statement: BillingStatement) -> bytes:
+    """The HTML statement printed (WeasyPrint)."""
+    return pdf_from_html(statement_html(statement))

@@ -250,6 +250,7 @@ ROUTES: dict[str, Any] = {
     "api:billing-statement-detail": ApiObject(lambda a: a.hub.statement),
     "api:billing-statement-csv": ApiObject(lambda a: a.hub.statement, methods=("get",)),
     "api:billing-statement-html": ApiObject(lambda a: a.hub.statement, methods=("get",)),
+    "api:billing-statement-pdf": ApiObject(lambda a: a.hub.statement, methods=("get",)),
     # Filters, dispositions policies and settings rules (workflow pages and API).
     "filter-list": PageList(lambda a: [_workflow(a).saved_filter.name]),
     "filter-new": PageList(lambda a: [a.custom_field.name]),  # the field list names them
@@ -311,6 +312,7 @@ ROUTES: dict[str, Any] = {
     # Reports (taxes saved) for the firm and for one account; PDF and CSV are formats of these.
     "taxes-saved": PageList(lambda a: [a.personas.account.account_number]),
     "taxes-saved-account": PageObject(lambda a: a.personas.account),
+    "activity-account": PageObject(lambda a: a.personas.account),
 }
 
 

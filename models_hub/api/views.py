@@ -39,7 +39,7 @@ from models_hub.models import (
     SecurityModel,
     SecurityModelVersion,
 )
-from models_hub.statements import statement_csv, statement_html
+from models_hub.statements import statement_csv, statement_html, statement_pdf
 from rebal.api.viewsets import FirmScopedViewSet
 
 HISTORY = extend_schema(responses={200: OpenApiTypes.OBJECT})
@@ -472,7 +472,7 @@ class BillingStatementViewSet(mixins.CreateModelMixin, FirmScopedViewSet):
     select_related = ("provider",)
     ordering = ("-period_start", "provider")
     action_permissions = {"create": "billing.manage", "csv": "billing.view",
-                          "html": "billing.view"}
+                          "html": "billing.view", "pdf": "billing.view"}
 
     @extend_schema(request=s.BillingStatementIssueSerializer,
                    responses={201: s.BillingStatementSerializer})
@@ -497,3 +497,12 @@ class BillingStatementViewSet(mixins.CreateModelMixin, FirmScopedViewSet):
     @action(detail=True, methods=["get"])
     def html(self, request: Request, pk: str | None = None) -> HttpResponse:
         return HttpResponse(statement_html(self.get_object()), content_type="text/html")
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def pdf(self, request: Request, pk: str | None = None) -> HttpResponse:
+        statement = self.get_object()
+        response = HttpResponse(statement_pdf(statement), content_type="application/pdf")
+        response["Content-Disposition"] = (
+            f'attachment; filename="{statement.provider.code}_{statement.period_start:%Y%m}.pdf"')
+        return response

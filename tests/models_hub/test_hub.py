@@ -29,6 +29,7 @@ from models_hub.statements import statement_csv, statement_html
 from rebal.audit import audit_context
 from rebal.firm_context import firm_context
 from tests.models_hub.factories import committee
+from tests.pdf_text import pdf_text
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -203,6 +204,11 @@ def test_hub_over_the_api(hub):
     assert response.status_code == 201 and response.json()["total"] == "32.88"
     text = ipc.get(f"/api/v1/billing-statements/{response.json()['id']}/csv/").content.decode()
     assert text.splitlines()[-1] == "total,,,,32.88,"
+    pdf = ipc.get(f"/api/v1/billing-statements/{response.json()['id']}/pdf/")
+    assert pdf["Content-Type"] == "application/pdf"
+    printed = " ".join(pdf_text(pdf.content).split())
+    assert "Model fees for November 2026" in printed
+    assert "2026-11-01 6000000.00 1" in printed and "Total 32.88" in printed
     advisor = Client()
     advisor.force_login(personas.advisor)
     assert advisor.get("/api/v1/fee-accruals/").status_code == 403

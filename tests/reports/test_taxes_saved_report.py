@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import subprocess
 from decimal import Decimal as D
 
 import pytest
@@ -16,6 +15,7 @@ from accounts.models import Account
 from rebal.firm_context import firm_context
 from reports.taxes_saved_report import taxes_saved_report
 from tests.html_text import rows
+from tests.pdf_text import pdf_text
 from tests.reports.taxes_saved_book import END, START, taxes_saved_book
 
 pytestmark = pytest.mark.django_db
@@ -26,12 +26,6 @@ def _client(user):
     client = Client()
     client.force_login(user)
     return client
-
-
-def pdf_text(body: bytes) -> str:
-    """The text of a PDF, as pdftotext lays it out."""
-    return subprocess.run(["pdftotext", "-layout", "-", "-"], input=body, capture_output=True,
-                          check=True).stdout.decode()
 
 
 @pytest.fixture
