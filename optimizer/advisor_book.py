@@ -140,6 +140,7 @@ def valued_lots(account: Account, as_of: date) -> tuple[list[ValuedLot], LotTota
 def weight_bars(metrics: dict[str, Any], labels: dict[str, str] | None = None
                 ) -> list[WeightBar]:
     """An analysis's stored before/after metrics (or a what-if's) as the chart's rows."""
-    labels = labels or {}
+    # The core's last row, "Cash", is the account's cash, not the firm's cash asset class.
+    labels = {**(labels or {}), "Cash": "Cash held"}
     return [WeightBar(labels.get(row["asset_class"], row["asset_class"]), float(row["weight"]),
                       float(row["target"])) for row in metrics.get("drift", [])]

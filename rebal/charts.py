@@ -53,17 +53,19 @@ def _open(width: int, height: int, title: str, description: str, css_class: str)
 
 
 def drift_bars_svg(rows: Sequence[WeightBar], *, band: float, title: str,
-                   width: int = 640) -> str:
+                   width: int = 720) -> str:
     """Horizontal bars of each asset class's weight against its target.
 
     The shaded box is the drift band (target ± `band`), the dark tick the target; a bar outside
     its band is drawn in the warning colour and its label says "outside band".
     """
-    label_width, value_width, row_height, top = 170, 170, 28, 8
+    label_width, value_width, row_height, top = 170, 240, 28, 8
     plot = width - label_width - value_width
     height = top + row_height * max(len(rows), 1) + 22
     highest = max([row.weight for row in rows] + [row.target + band for row in rows] + [0.1])
-    scale_max = min(1.0, ceil(highest * 10) / 10)
+    # Round the scale up to a whole number of ticks of 5, 10 or 20 points.
+    step = 0.05 if highest <= 0.2 else 0.1 if highest <= 0.5 else 0.2
+    scale_max = min(1.0, ceil(highest / step - 1e-9) * step)
 
     def x(value: float) -> float:
         return round(label_width + plot * max(0.0, min(value, scale_max)) / scale_max, 1)
@@ -99,8 +101,8 @@ def drift_bars_svg(rows: Sequence[WeightBar], *, band: float, title: str,
     axis_y = top + row_height * max(len(rows), 1)
     parts.append(f'<line x1="{label_width}" x2="{label_width + plot}" y1="{axis_y}" '
                  f'y2="{axis_y}" stroke="{LINE}"/>')
-    for tick in range(0, 11, 2):
-        value = scale_max * tick / 10
+    for tick in range(0, round(scale_max / step) + 1):
+        value = min(tick * step, scale_max)
         parts.append(f'<text class="tick" x="{x(value)}" y="{axis_y + 15}" text-anchor="middle"'
                      f' fill="{MUTED}" font-size="10">{value * 100:.0f}%</text>')
     parts.append("</svg>")
