@@ -260,3 +260,47 @@ def test_open_orders_from_earlier_days_go_to_the_optimizer(released, alice_firm)
         OpenOrder(security=ibm, side=Side.BUY, shares=Decimal(5)),
         OpenOrder(security=aapl, side=Side.SELL, shares=Decimal(10), lot_id="L1")]
     assert later == {account: [OpenOrder(security=ibm, side=Side.BUY, shares=Decimal(3))]}
+
+
+
+@pytest.mark.parametrize(("l1_after", "kind", "reason"), [
+    ("40", EventKind.LOTS_RECONCILED, ""),
+    ("50", EventKind.LOTS_MISMATCH, "lot L1: 50 → 50, 10 sold from it")])
+def test_the_next_snapshot_is_reconciled_against_the_lots_instructed(
+        released, alice_firm, l1_after, kind, reason):
+    from datetime import date, timedelta
+
+    from rebal.models import Alert
+    from tests.data_factories import Lot, feed_file, snapshot
+    from tests.workflow.filter_book import AS_OF
+    from workflow.services.lot_reconciliation import order_lots_reconcile
+    from workflow.services.oms import order_acknowledge, order_fill_record
+
+    book, _, orders = released
+    sell = orders["sell"]  # F-6: sell AAPL 10 from lot L1, which held 50
+    next_day = AS_OF + timedelta(days=1)
+    aapl, msft, ibm = (book.securities[t] for t in ("AAPL", "MSFT", "IBM"))
+    bought = date(2024, 1, 2)
+    with firm_context(book.firm), audit_context(system_job="tests"):
+        order_acknowledge(order=sell, broker="B")
+        order_fill_record(order=sell, execution_id="X-L1", shares=Decimal(10),
+                          price=Decimal(100), executed_at=sell.released_at)
+        no_snapshot_yet = order_lots_reconcile(business_date=next_day)
+        snapshot(book.account("F-6"), file=feed_file(name=f"tax_lots_{next_day:%Y%m%d}.csv"),
+                 lots=[Lot(aapl, l1_after, "1", bought, "L1"),
+                       Lot(msft, "50", "1", bought, "L2"), Lot(ibm, "30", "1", bought, "L3")])
+        checked = order_lots_reconcile(business_date=next_day)
+        again = order_lots_reconcile(business_date=next_day)
+        event = TradeEvent.objects.get(order=sell, kind__in=[EventKind.LOTS_RECONCILED,
+                                                             EventKind.LOTS_MISMATCH])
+        alert = Alert.objects.filter(kind="lots_relieved_otherwise").first()
+    mismatched = int(kind == EventKind.LOTS_MISMATCH)
+    assert no_snapshot_yet == {"orders_checked": 0, "lots_mismatched": 0}
+    assert checked == {"orders_checked": 1, "lots_mismatched": mismatched}
+    assert again == {"orders_checked": 0, "lots_mismatched": 0}
+    assert (event.kind, event.reason) == (kind, reason)
+    if mismatched:
+        assert sell.client_order_id in alert.message
+        assert alert.roles == ["data_manager", "overlay_manager"]
+    else:
+        assert alert is None

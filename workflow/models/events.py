@@ -24,6 +24,8 @@ class EventKind(models.TextChoices):
     FILLED = "filled", "Fill"
     CANCELLED = "cancelled", "Cancelled"
     RELEASE_SWITCH = "release_switch", "Release switch"
+    LOTS_RECONCILED = "lots_reconciled", "Lots relieved as instructed"
+    LOTS_MISMATCH = "lots_mismatch", "Lots relieved other than instructed"
 
 
 class TradeEvent(FirmOwnedModel):

@@ -24,6 +24,7 @@ from workflow.models import NightlyRun, RunAccount
 from workflow.services.analyze_stage import outcome_counts
 from workflow.services.batches import batches_create_for_run
 from workflow.services.dispositions import dispositions_assign
+from workflow.services.lot_reconciliation import order_lots_reconcile
 from workflow.services.settings_rules import rules_by_account
 
 CENT = Decimal("0.01")
@@ -37,7 +38,8 @@ class StageOutcome:
 
 
 def feeds_stage(run: NightlyRun) -> StageOutcome:
-    """Load what is in the firm's inbox now, then record what was received for the date."""
+    """Load what is in the firm's inbox now, record what was received for the date, and check
+    the new lot snapshots against the lots earlier orders instructed."""
     loaded_now = inbox_scan()
     received = Counter(FeedFile.objects.filter(business_date=run.business_date)
                        .values_list("feed", "status"))
@@ -48,9 +50,10 @@ def feeds_stage(run: NightlyRun) -> StageOutcome:
                      if e.business_date == run.business_date and e.received is None)
     note = (f"Expected files not loaded for {run.business_date:%Y-%m-%d}: {', '.join(missing)}. "
             "Accounts without current holdings are held as stale." if missing else "")
+    reconciled = order_lots_reconcile(business_date=run.business_date)
     return StageOutcome({"files_loaded_by_this_stage": len(loaded_now),
                          "files_for_date": sum(received.values()), "by_feed": by_feed,
-                         "expected_missing": missing}, note)
+                         "expected_missing": missing, **reconciled}, note)
 
 
 def corporate_actions_stage(run: NightlyRun) -> StageOutcome:
