@@ -154,11 +154,11 @@ def line_chart_svg(labels: Sequence[str], series: Sequence[LineSeries], *, title
                          f'stroke-width="2"/>')
         for a, b in points:
             parts.append(f'<circle cx="{a}" cy="{b}" r="2.5" fill="{colour}"/>')
-        value = last[number][1]
+        latest = last[number][1]
         legend_y = top + 14 + number * 16
         parts.append(f'<text class="legend" x="{left + plot_w + 12}" y="{legend_y}" '
                      f'fill="{colour}">{escape(line.name)}'
-                     f'{"" if value is None else f": {_number(value)}{escape(unit)}"}</text>')
+                     f'{"" if latest is None else f": {_number(latest)}{escape(unit)}"}</text>')
         parts.append("</g>")
     parts.append("</svg>")
     return "".join(parts)

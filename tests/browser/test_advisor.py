@@ -111,6 +111,8 @@ def test_an_advisor_customizes_an_account_with_a_what_if_and_a_refusal_naming_th
     assert count >= 3
     for index in range(1, count):
         boxes.nth(index).check()
+    last = boxes.nth(count - 1).get_attribute("value")
+    expect(page.get_by_test_id("change-list")).to_contain_text(last)
     refusal = page.get_by_test_id("limit-refusal")
     expect(refusal).to_be_visible()
     expect(refusal).to_contain_text("Limit “")
