@@ -58,6 +58,7 @@ ROLE_MATRIX: dict[str, dict[str, ScopeName]] = {
     "record.export": {CMP: ALL, MGT: ALL},
     # Reports (taxes saved, health check, explained activity): advisors their accounts'.
     "report.view": {ADV: ASSIGNED, OVL: ALL, CMP: ALL, MGT: ALL},
+    "health_check.respond": {ADV: ASSIGNED, OVL: ALL, CMP: ALL},
     "kpi.view": {MGT: ALL, CMP: ALL},
     "feed.view": {DAT: ALL, OVL: ALL},
     "feed.upload": {DAT: ALL},

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import views_activity, views_taxes_saved
+from reports import views_activity, views_health_check, views_taxes_saved
 
 urlpatterns = [
     path("taxes-saved/", views_taxes_saved.taxes_saved_page, name="taxes-saved"),
@@ -8,4 +8,7 @@ urlpatterns = [
          name="taxes-saved-account"),
     path("activity/accounts/<int:pk>/", views_activity.activity_account_page,
          name="activity-account"),
+    path("health-check/", views_health_check.health_check_page, name="health-check"),
+    path("health-check/accounts/<int:pk>/respond/", views_health_check.health_check_respond_page,
+         name="health-check-respond"),
 ]

@@ -313,6 +313,8 @@ ROUTES: dict[str, Any] = {
     "taxes-saved": PageList(lambda a: [a.personas.account.account_number]),
     "taxes-saved-account": PageObject(lambda a: a.personas.account),
     "activity-account": PageObject(lambda a: a.personas.account),
+    "health-check": PageList(lambda a: [a.personas.account.account_number]),
+    "health-check-respond": PageObject(lambda a: a.personas.account, methods=("post",)),
 }
 
 

@@ -42,6 +42,7 @@ audit.view                . . . a . . a
 record.view               s . a a a . a
 record.export             . . . a a . a
 report.view               s . a a a . a
+health_check.respond      s . a a . . a
 kpi.view                  . . . a a . a
 feed.view                 . . a . . a a
 feed.upload               . . . . . a a

@@ -1,0 +1,99 @@
+"""Portfolio health check: the accounts' checks on a day with the calls to action and the
+responses recorded (page, PDF, CSV), and the form that records a response."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from django import forms
+from django.contrib import messages
+from django.db.models import Max
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.models import Account
+from optimizer.models import Analysis
+from rebal.access import access_object
+from rebal.pdf import pdf_from_html
+from rebal.views.base import firm_page
+from reports.health_check import AccountHealth, health_check, health_check_respond
+from reports.models import HealthCheckResponse
+
+
+class DayForm(forms.Form):
+    day = forms.DateField(label="Date", required=False,
+                          widget=forms.DateInput(attrs={"type": "date"}))
+    calls_only = forms.BooleanField(label="Calls to action only", required=False)
+
+
+class ResponseForm(forms.Form):
+    check_date = forms.DateField(widget=forms.HiddenInput)
+    failed_check = forms.ChoiceField(choices=HealthCheckResponse.Check.choices)
+    action = forms.ChoiceField(choices=HealthCheckResponse.Action.choices)
+    note = forms.CharField(max_length=2000)
+
+
+def health_check_csv(rows: list[AccountHealth], day: date) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["date", "account_number", "check", "finding", "responded_by",
+                     "responded_at", "action", "note"])
+    for row in rows:
+        for finding in row.findings:
+            answers = [r for r in row.responses if r.failed_check == finding.check] or [None]
+            for r in answers:
+                writer.writerow([day, row.account.account_number, finding.check, finding.text,
+                                 r.responded_by.email if r else "",
+                                 r.created_at.isoformat() if r else "",
+                                 r.action if r else "", r.note if r else ""])
+    return out.getvalue()
+
+
+@firm_page("report.view")
+def health_check_page(request: HttpRequest) -> HttpResponse:
+    form = DayForm(request.GET)
+    data = form.cleaned_data if form.is_valid() else {}
+    accounts = Account.objects.for_user(request.user, "report.view")
+    day = data.get("day") or (Analysis.objects.filter(
+        account__in=accounts.values("pk"), trade_date__lte=timezone.localdate())
+        .aggregate(day=Max("trade_date"))["day"] or timezone.localdate())
+    rows = health_check(accounts=accounts, day=day)
+    calls = [r for r in rows if not r.healthy]
+    shown = calls if data.get("calls_only") else rows
+    context = {"rows": shown, "day": day, "checked": len(rows), "calls": len(calls),
+               "unanswered": sum(not r.answered for r in calls), "form": form,
+               "firm": request.firm, "title": f"Portfolio health check — {day:%Y-%m-%d}",  # type: ignore[attr-defined]
+               "query": request.GET.urlencode(), "response_form": ResponseForm()}
+    stem = f"health_check_{day:%Y%m%d}"
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(health_check_csv(rows, day), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
+        return response
+    if request.GET.get("format") == "pdf":
+        response = HttpResponse(pdf_from_html(render_to_string(
+            "reports/health_check_pdf.html", context | {"rows": calls})),
+            content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{stem}.pdf"'
+        return response
+    return render(request, "reports/health_check.html", context)
+
+
+@require_POST
+@firm_page("health_check.respond")
+def health_check_respond_page(request: HttpRequest, pk: int) -> HttpResponse:
+    account = access_object(Account, request.user, "health_check.respond", pk=pk)
+    form = ResponseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The response was not recorded: " + "; ".join(
+            f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()))
+    else:
+        health_check_respond(account=account, acting_user=request.user, **form.cleaned_data)
+        messages.success(request, f"Response recorded for {account.account_number}.")
+    day = form.cleaned_data.get("check_date") if form.is_valid() else None
+    return redirect(f"{reverse('health-check')}?day={day or ''}")
