@@ -6,9 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import weasyprint
-
-# WeasyPrint logs each step of every document at INFO.
+# WeasyPrint logs each step of every document (and of its own stylesheets on import) at INFO.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
@@ -20,4 +18,6 @@ def _no_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
 
 def pdf_from_html(html: str) -> bytes:
     """The PDF of a standalone HTML document."""
+    import weasyprint  # imported on first use: it parses its stylesheets when imported
+
     return weasyprint.HTML(string=html, url_fetcher=_no_fetch).write_pdf()

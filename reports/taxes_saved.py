@@ -27,11 +27,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, Protocol
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
 LOSS_LIMIT = Decimal(3000)
 LOSS_LIMIT_MARRIED_SEPARATELY = Decimal(1500)
+
+
+class SettingValues(Protocol):
+    """Effective settings, or any mapping of setting name to value."""
+
+    def __getitem__(self, name: str) -> Any: ...
 
 
 def cents(value: Decimal) -> Decimal:
@@ -46,9 +53,9 @@ class Rates:
     long_term: Decimal
 
     @classmethod
-    def from_settings(cls, values: object) -> Rates:
+    def from_settings(cls, values: SettingValues) -> Rates:
         """From effective settings (percent values: federal and state rates, the NIIT flag)."""
-        get = values.__getitem__  # type: ignore[attr-defined]
+        get = values.__getitem__
         niit = ZERO if get("net_investment_income_tax") is False else Decimal("3.8")
         return cls(
             short_term=(get("federal_short_term_rate") + get("state_short_term_rate") + niit)
