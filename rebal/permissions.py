@@ -59,6 +59,7 @@ ROLE_MATRIX: dict[str, dict[str, ScopeName]] = {
     # Reports (taxes saved, health check, explained activity): advisors their accounts'.
     "report.view": {ADV: ASSIGNED, OVL: ALL, CMP: ALL, MGT: ALL},
     "health_check.respond": {ADV: ASSIGNED, OVL: ALL, CMP: ALL},
+    "report.run": {OVL: ALL, CMP: ALL, MGT: ALL},  # firm-wide reports in the background
     "kpi.view": {MGT: ALL, CMP: ALL},
     "feed.view": {DAT: ALL, OVL: ALL},
     "feed.upload": {DAT: ALL},

@@ -43,10 +43,11 @@ def _csv_row(row: AccountTaxesSaved) -> list[Any]:
             s.carryforward.short_term, s.carryforward.long_term]
 
 
-def taxes_saved_csv(report: TaxesSavedReport) -> str:
+def taxes_saved_csv(report: TaxesSavedReport, *, header: bool = True) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(CSV_HEADER)
+    if header:
+        writer.writerow(CSV_HEADER)
     writer.writerows(_csv_row(row) for row in report.rows)
     return out.getvalue()
 
@@ -79,11 +80,14 @@ def taxes_saved_context(report: TaxesSavedReport, *, firm: Any, title: str) -> d
 
 
 def taxes_saved_pdf(report: TaxesSavedReport, *, firm: Any, title: str,
-                    account: Any = None) -> bytes:
-    """The firm's (or an advisor's) report with its account lines, or one account's report."""
+                    account: Any = None, lines: list[str] | None = None) -> bytes:
+    """The firm's (or an advisor's) report with its account lines (those given, or the
+    report's rows), or one account's report."""
     context = taxes_saved_context(report, firm=firm, title=title)
     if account is None:
-        context |= {"header": line_header(), "lines": [account_line(r) for r in report.rows]}
+        context |= {"header": line_header(),
+                    "lines": lines if lines is not None else [account_line(r)
+                                                              for r in report.rows]}
     else:
         context |= {"account": account, "row": report.rows[0]}
     return pdf_from_html(render_to_string("reports/taxes_saved_pdf.html", context))

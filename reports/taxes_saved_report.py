@@ -164,6 +164,11 @@ def _tax_settings(accounts: Sequence[Any]) -> dict[int, tuple[Rates, str]]:
     return found
 
 
+def months_of(account_ids: Any, start: date, end: date) -> list[MonthSaving]:
+    """The period's stored daily estimates by month, for the accounts."""
+    return _months(_day_analyses(account_ids, start, end))
+
+
 def taxes_saved_report(*, accounts: Any, start: date, end: date) -> TaxesSavedReport:
     """The report on `accounts` (a queryset the caller has scoped to the person) for the
     trade dates start..end inclusive."""

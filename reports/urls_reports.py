@@ -1,6 +1,11 @@
 from django.urls import path
 
-from reports import views_activity, views_health_check, views_taxes_saved
+from reports import (
+    views_activity,
+    views_health_check,
+    views_report_runs,
+    views_taxes_saved,
+)
 
 urlpatterns = [
     path("taxes-saved/", views_taxes_saved.taxes_saved_page, name="taxes-saved"),
@@ -11,4 +16,9 @@ urlpatterns = [
     path("health-check/", views_health_check.health_check_page, name="health-check"),
     path("health-check/accounts/<int:pk>/respond/", views_health_check.health_check_respond_page,
          name="health-check-respond"),
+    path("runs/", views_report_runs.report_run_list, name="report-run-list"),
+    path("runs/<int:pk>/pdf/", views_report_runs.report_run_file, {"file_format": "pdf"},
+         name="report-run-pdf"),
+    path("runs/<int:pk>/csv/", views_report_runs.report_run_file, {"file_format": "csv"},
+         name="report-run-csv"),
 ]

@@ -315,6 +315,9 @@ ROUTES: dict[str, Any] = {
     "activity-account": PageObject(lambda a: a.personas.account),
     "health-check": PageList(lambda a: [a.personas.account.account_number]),
     "health-check-respond": PageObject(lambda a: a.personas.account, methods=("post",)),
+    "report-run-list": PageList(lambda a: [_report_run(a).start.isoformat()]),
+    "report-run-pdf": PageObject(lambda a: _report_run(a)),
+    "report-run-csv": PageObject(lambda a: _report_run(a)),
 }
 
 
@@ -322,6 +325,12 @@ def _record(a: Any) -> Any:
     from tests.reports.isolation_rows import record_row
 
     return record_row(a.personas)
+
+
+def _report_run(a: Any) -> Any:
+    from tests.reports.report_run_rows import report_run_row
+
+    return report_run_row(a.personas)
 
 
 def _order(a: Any) -> Any:

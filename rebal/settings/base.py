@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from celery.schedules import crontab
+
 from rebal.env import env_bool, env_database, env_int, env_list, env_redis_url, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -167,6 +169,9 @@ CELERY_BEAT_SCHEDULE = {
     # Released orders the OMS has not acknowledged in time alert the overlay managers.
     "orders-unacknowledged": {"task": "workflow.orders_unacknowledged_sweep_all",
                               "schedule": env_int("REBAL_ORDER_SWEEP_SECONDS", 120, minimum=5)},
+    # Each firm's taxes-saved report of the previous month (reports.tasks), on the 1st.
+    "monthly-reports": {"task": "reports.monthly_reports_all",
+                        "schedule": crontab(minute=0, hour=6, day_of_month=1)},
 }
 # A released order not acknowledged by the OMS after this long is late.
 REBAL_ORDER_ACK_SECONDS = env_int("REBAL_ORDER_ACK_SECONDS", 900, minimum=60)

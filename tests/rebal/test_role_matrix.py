@@ -43,6 +43,7 @@ record.view               s . a a a . a
 record.export             . . . a a . a
 report.view               s . a a a . a
 health_check.respond      s . a a . . a
+report.run                . . a a a . a
 kpi.view                  . . . a a . a
 feed.view                 . . a . . a a
 feed.upload               . . . . . a a
