@@ -9,6 +9,7 @@ from rebal.permissions import can, roles_of
 NAVIGATION = [
     ("Home", "home", "home.view"),
     ("My accounts", "advisor-dashboard", "advisor_dashboard.view"),
+    ("KPIs", "kpi-page", "kpi.view"),
     ("Households", "household-list", "household.view"),
     ("Accounts", "account-list", "account.view"),
     ("Feeds", "feed-list", "feed.view"),

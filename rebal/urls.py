@@ -50,6 +50,7 @@ urlpatterns = [
     path("records/", include("reports.urls")),
     path("reports/", include("reports.urls_reports")),
     path("advisor/", include("optimizer.urls_advisor")),
+    path("management/kpis/", include("workflow.urls_kpis")),
     path("api/v1/", include((api_v1, "api"))),
 ]
 handler500 = "rebal.views.errors.server_error"

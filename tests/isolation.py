@@ -100,6 +100,8 @@ ROUTES: dict[str, Any] = {
     "advisor-customize": PageObject(lambda a: a.personas.account, methods=("get", "post")),
     "advisor-customize-check": PageObject(lambda a: a.personas.account, methods=("post",)),
     "advisor-customize-what-if": PageObject(lambda a: a.personas.account, methods=("post",)),
+    # Management's KPIs (workflow.views_kpis): counts per run and advisor e-mail.
+    "kpi-page": PageList(lambda a: [_kpi_advisor(a)]),
     "api:api-me": Public("describes the caller only"),
     "api:api-schema": Public("the OpenAPI schema, no data"),
     "api:alert-list": ApiList(lambda a: {a.alert.pk}),
@@ -321,22 +323,46 @@ ROUTES: dict[str, Any] = {
 }
 
 
-def _record(a: Any) -> Any:
-    from tests.reports.isolation_rows import record_row
-
-    return record_row(a.personas)
-
-
 def _report_run(a: Any) -> Any:
     from tests.reports.report_run_rows import report_run_row
 
     return report_run_row(a.personas)
 
 
+def _record(a: Any) -> Any:
+    from tests.reports.isolation_rows import record_row
+
+    return record_row(a.personas)
+
+
 def _order(a: Any) -> Any:
     from tests.workflow.isolation_orders import released_order
 
     return released_order(a.personas)
+
+
+def _kpi_advisor(a: Any) -> str:
+    """An account of firm A analyzed in yesterday's run, named for its advisor's e-mail."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from rebal.audit import audit_context
+    from rebal.firm_context import firm_context
+    from workflow.models import NightlyRun, RunAccount
+
+    personas = a.personas
+    email = f"kpi-advisor@{personas.firm.code.lower()}.test"
+    with firm_context(personas.firm), audit_context(system_job="tests"):
+        run, _ = NightlyRun.objects.get_or_create(
+            business_date=timezone.localdate() - timedelta(days=1), defaults={"trigger": "tests"})
+        account = personas.other_account
+        if account.advisor_email != email:
+            account.advisor_email = email
+            account.save()
+        RunAccount.objects.get_or_create(run=run, account=account,
+                                         defaults={"status": RunAccount.Status.ANALYZED})
+    return email
 
 
 def _batch_url(a: Any) -> str:
@@ -368,7 +394,7 @@ def _sign_on_issuer(a: Any) -> str:
     with firm_context(a.personas.firm), audit_context(system_job="tests"):
         provider = SignOnProvider.objects.first() or SignOnProvider.objects.create(
             issuer=f"https://sso.{code}.example", client_id=f"rebal-{code}",
-            client_secret="s3cret")  # noqa: S106 - a test value
+            client_secret="s3cret")
     return provider.issuer
 
 

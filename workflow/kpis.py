@@ -1,0 +1,82 @@
+"""Management's KPIs: per nightly run and advisor, the accounts analyzed, auto-traded, reviewed,
+suspended, and overdue (in review, their batch still undecided after the run's date) — counted
+in the database, a handful of grouped queries whatever the book's size."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Count, Exists, OuterRef
+
+from workflow.models import AccountDisposition, BatchStatus, Disposition, RunAccount, TradeBatch
+
+MEASURES = ("analyzed", "auto_traded", "reviewed", "suspended", "overdue")
+LABELS = {"analyzed": "Analyzed", "auto_traded": "Auto-traded", "reviewed": "Reviewed",
+          "suspended": "Suspended", "overdue": "Overdue"}
+UNDECIDED = (BatchStatus.PROPOSED, BatchStatus.PENDING_REVIEW)
+NO_ADVISOR = "(no advisor)"
+_DISPOSITION_MEASURE = {Disposition.AUTO_TRADE: "auto_traded", Disposition.REVIEW: "reviewed",
+                        Disposition.SUSPEND: "suspended"}
+
+
+@dataclass
+class Counts:
+    """The five measures of one run (or of one advisor over the period)."""
+
+    analyzed: int = 0
+    auto_traded: int = 0
+    reviewed: int = 0
+    suspended: int = 0
+    overdue: int = 0
+
+    def add(self, measure: str, n: int) -> None:
+        setattr(self, measure, getattr(self, measure) + n)
+
+
+@dataclass
+class ProgramKpis:
+    """Per business date (oldest first) and per advisor over the period."""
+
+    dates: list[date] = field(default_factory=list)
+    by_date: dict[date, Counts] = field(default_factory=dict)
+    by_advisor: dict[str, Counts] = field(default_factory=dict)
+    advisors: list[str] = field(default_factory=list)  # every advisor of the period
+
+
+def program_kpis(*, since: date, today: date, advisor: str = "") -> ProgramKpis:
+    """The runs of business dates from `since`; `advisor` (an e-mail, or NO_ADVISOR) narrows
+    the per-date figures to one advisor's accounts."""
+    rows: list[tuple[date, str, str, int]] = []  # (date, advisor, measure, n)
+    for day, email, n in (RunAccount.objects
+                          .filter(run__business_date__gte=since,
+                                  status=RunAccount.Status.ANALYZED)
+                          .values_list("run__business_date", "account__advisor_email")
+                          .annotate(n=Count("pk")).order_by()):
+        rows.append((day, email or NO_ADVISOR, "analyzed", n))
+    dispositions = AccountDisposition.objects.filter(run__business_date__gte=since)
+    for day, email, disposition, n in (
+            dispositions.values_list("run__business_date", "account__advisor_email",
+                                     "disposition").annotate(n=Count("pk")).order_by()):
+        rows.append((day, email or NO_ADVISOR, _DISPOSITION_MEASURE[disposition], n))
+    waiting = TradeBatch.objects.filter(run=OuterRef("run"), disposition=Disposition.REVIEW,
+                                        status__in=UNDECIDED)
+    for day, email, n in (dispositions.filter(disposition=Disposition.REVIEW,
+                                              run__business_date__lt=today)
+                          .filter(Exists(waiting))
+                          .values_list("run__business_date", "account__advisor_email")
+                          .annotate(n=Count("pk")).order_by()):
+        rows.append((day, email or NO_ADVISOR, "overdue", n))
+    kpis = ProgramKpis()
+    by_date: dict[date, Counts] = defaultdict(Counts)
+    by_advisor: dict[str, Counts] = defaultdict(Counts)
+    for day, email, measure, n in rows:
+        by_advisor[email].add(measure, n)
+        if not advisor or email == advisor:
+            by_date[day].add(measure, n)
+    kpis.dates = sorted({day for day, *_ in rows})
+    kpis.by_date = {day: by_date[day] for day in kpis.dates}
+    kpis.advisors = sorted(by_advisor)
+    kpis.by_advisor = {email: by_advisor[email] for email in kpis.advisors}
+    return kpis
