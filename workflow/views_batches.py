@@ -181,6 +181,7 @@ def release_control_page(request: HttpRequest) -> HttpResponse:
             raise ValidationError("The order limit is a number of dollars.") from None
         release_control_update(releases_stopped=request.POST.get("releases_stopped") == "1",
                                max_order_value=limit, reason=request.POST.get("reason", ""),
-                               acting_user=request.user)
+                               acting_user=request.user,
+                               auto_release=request.POST.get("auto_release") == "1")
     _attempt(request, update, "Release controls changed.")
     return redirect("batch-queue")

@@ -135,6 +135,9 @@ class ReleaseControl(FirmOwnedModel):
     to the OMS) and the firm's limit on one order's value, checked again at release."""
 
     releases_stopped = models.BooleanField(default=False)
+    # Auto-trade batches released as soon as the system approves them (in the nightly sort
+    # stage), rather than by a person: the firm's choice, off until it is made.
+    auto_release = models.BooleanField(default=False)
     max_order_value = models.DecimalField(max_digits=20, decimal_places=2, null=True,
                                           blank=True)
     reason = models.TextField(blank=True, default="")

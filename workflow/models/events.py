@@ -24,6 +24,7 @@ class EventKind(models.TextChoices):
     FILLED = "filled", "Fill"
     CANCELLED = "cancelled", "Cancelled"
     RELEASE_SWITCH = "release_switch", "Release switch"
+    RELEASE_HELD = "release_held", "Automatic release held"
     LOTS_RECONCILED = "lots_reconciled", "Lots relieved as instructed"
     LOTS_MISMATCH = "lots_mismatch", "Lots relieved other than instructed"
 

@@ -17,6 +17,7 @@ from rebal.firm_context import require_firm
 from workflow.models import (
     BatchStatus,
     BatchTrade,
+    Disposition,
     EventKind,
     Order,
     ReleaseControl,
@@ -27,6 +28,8 @@ from workflow.services.batches import accounts_needing_consent
 from workflow.services.trade_checks import trade_problems
 from workflow.services.trade_events import trade_event, trade_event_record, trade_events_record
 
+AUTO_RELEASE_JOB = "auto-release"
+
 
 def release_control() -> ReleaseControl:
     """The firm's controls; releases run until someone stops them."""
@@ -36,8 +39,10 @@ def release_control() -> ReleaseControl:
 
 @transaction.atomic
 def release_control_update(*, releases_stopped: bool, max_order_value: Decimal | None,
-                           reason: str, acting_user: Any) -> ReleaseControl:
-    """Stop or resume all releases of the firm, or change its order limit, with a reason."""
+                           reason: str, acting_user: Any,
+                           auto_release: bool | None = None) -> ReleaseControl:
+    """Stop or resume all releases of the firm, change its order limit, or whether auto-trade
+    batches are released without a person (None keeps it), with a reason."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("A reason is required to change the release controls.")
@@ -46,11 +51,13 @@ def release_control_update(*, releases_stopped: bool, max_order_value: Decimal |
     control = ReleaseControl.objects.select_for_update().first() or ReleaseControl()
     control.releases_stopped = releases_stopped
     control.max_order_value = max_order_value
+    if auto_release is not None:
+        control.auto_release = auto_release
     control.reason, control.changed_by, control.changed_at = reason, acting_user, timezone.now()
     with audit_context(user=acting_user, reason=reason):
         control.save()
         trade_event_record(EventKind.RELEASE_SWITCH, reason=reason, details={
-            "releases_stopped": releases_stopped,
+            "releases_stopped": releases_stopped, "auto_release": control.auto_release,
             "max_order_value": None if max_order_value is None else str(max_order_value)})
     return control
 
@@ -100,3 +107,25 @@ def batch_release(*, batch: TradeBatch, acting_user: Any) -> list[Order]:
             analysis_id=t.analysis_id, details={"client_order_id": o.client_order_id})
             for t, o in zip(trades, orders, strict=True)])
     return orders
+
+
+def batches_auto_release(*, run_id: int) -> dict[str, int]:
+    """Release the run's system-approved auto-trade batches when the firm chose so. A batch the
+    release refuses (releases stopped, consent missing, a restriction or the order limit) stays
+    approved for a person to look at, with the reason as an event."""
+    if not release_control().auto_release:
+        return {}
+    released = held = 0
+    batches = TradeBatch.objects.filter(run_id=run_id, disposition=Disposition.AUTO_TRADE,
+                                        status=BatchStatus.APPROVED, approval_policy__isnull=False)
+    for batch in batches.order_by("pk"):
+        try:
+            with transaction.atomic(), audit_context(system_job=AUTO_RELEASE_JOB):
+                batch_release(batch=batch, acting_user=None)
+        except ValidationError as refused:
+            held += 1
+            trade_event_record(EventKind.RELEASE_HELD, batch=batch,
+                               reason="; ".join(refused.messages))
+        else:
+            released += 1
+    return {"auto_released": released, "auto_release_held": held}

@@ -25,6 +25,7 @@ from workflow.services.analyze_stage import outcome_counts
 from workflow.services.batches import batches_create_for_run
 from workflow.services.dispositions import dispositions_assign
 from workflow.services.lot_reconciliation import order_lots_reconcile
+from workflow.services.release import batches_auto_release
 from workflow.services.settings_rules import rules_by_account
 
 CENT = Decimal("0.01")
@@ -120,9 +121,11 @@ def fees_stage(run: NightlyRun) -> StageOutcome:
 def sort_stage(run: NightlyRun) -> StageOutcome:
     """Give every account of the run one disposition (suspend, review, auto-trade) and its
     oversight lists, by the firm's policies (workflow.services.dispositions); then batch the
-    proposed trades per disposition (workflow.services.batches)."""
+    proposed trades per disposition (workflow.services.batches), and release the auto-trade
+    batches when the firm chose automatic release (workflow.services.release)."""
     counts = dispositions_assign(run_id=run.pk, as_of=run.business_date)
-    return StageOutcome({**counts, **batches_create_for_run(run_id=run.pk)})
+    return StageOutcome({**counts, **batches_create_for_run(run_id=run.pk),
+                         **batches_auto_release(run_id=run.pk)})
 
 
 def notify_stage(run: NightlyRun) -> StageOutcome:
