@@ -20,6 +20,9 @@ NAVIGATION = [
     ("Trade review", "batch-queue", "batch.review"),
     # Compliance's way in; advisors reach their accounts' records from the account pages.
     ("Records", "record-list", "record.export"),
+    # Firm-wide report readers (advisors' reports, of their accounts, are at the same URLs).
+    ("Taxes saved", "taxes-saved", "report.run"),
+    ("Health check", "health-check", "report.run"),
     ("People", "member-list", "membership.view"),
     ("API tokens", "token-list", "token.view"),
 ]
@@ -52,6 +55,9 @@ SECTION_OF = {
     "operations-firm-new": "operations-firms",
     "record-detail": "record-list",
     "record-export": "record-list",
+    "taxes-saved-account": "taxes-saved",
+    "activity-account": "taxes-saved",
+    "report-run-list": "taxes-saved",
 }
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Account
 from rebal.access import access_object
+from rebal.permissions import can
 from rebal.views.base import firm_page
 from reports.taxes_saved_exports import taxes_saved_context, taxes_saved_csv, taxes_saved_pdf
 from reports.taxes_saved_report import TaxesSavedReport, taxes_saved_report
@@ -73,7 +74,7 @@ def taxes_saved_page(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     return render(request, "reports/taxes_saved.html", {
         **taxes_saved_context(report, firm=firm, title=title), "form": form, "page": page,
-        "query": query.urlencode()})
+        "query": query.urlencode(), "may_run": can(request.user, "report.run")})
 
 
 @firm_page("report.view")
