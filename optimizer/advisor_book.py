@@ -36,11 +36,11 @@ from rebal.charts import WeightBar
 _LATEST = ("SELECT a.id FROM optimizer_analysis a WHERE a.account_id = accounts_account.id "
            "ORDER BY a.trade_date DESC, a.id DESC LIMIT 1")
 # Its largest drift of any asset class before trading, from the stored drift rows.
-_LARGEST_DRIFT = RawSQL(  # noqa: S611  # nosec B611 B608 - constant SQL, no input
+_LARGEST_DRIFT = RawSQL(  # noqa: S611 (constant SQL, no input)  # nosec B611 B608
     "(SELECT max(abs((d->>'weight')::float8 - (d->>'target')::float8)) "  # nosec B608
     "FROM optimizer_analysis a, jsonb_array_elements(a.before->'drift') d "
     "WHERE a.id = (" + _LATEST + "))", [], output_field=FloatField())
-_BAND = RawSQL(  # noqa: S611  # nosec B611 B608 - constant SQL, no input
+_BAND = RawSQL(  # noqa: S611 (constant SQL, no input)  # nosec B611 B608
     "(SELECT (a.calibration->>'asset_class_band')::float8 "  # nosec B608
     "FROM optimizer_analysis a WHERE a.id = (" + _LATEST + "))", [], output_field=FloatField())
 

@@ -87,7 +87,7 @@ def advisor_account(request: HttpRequest, pk: int) -> HttpResponse:
     chart, trades = "", []
     if analysis is not None and analysis.before.get("drift"):
         band = float(analysis.calibration.get("asset_class_band", 0.0))
-        chart = mark_safe(drift_bars_svg(  # noqa: S308  # nosec B308 B703 - every text escaped
+        chart = mark_safe(drift_bars_svg(  # noqa: S308 (every text escaped)  # nosec B308 B703
             weight_bars(analysis.before, _class_labels()), band=band,
             title=f"{account.account_number}: weight against target by asset class"))
     if analysis is not None:
@@ -162,7 +162,7 @@ def customize_what_if(request: HttpRequest, pk: int) -> HttpResponse:
         context.update({
             "result": result, "metrics": result.trade_metrics,
             "trades": sorted(result.trades, key=lambda t: (t.side, -t.value)),
-            "chart": mark_safe(drift_bars_svg(  # noqa: S308  # nosec B308 B703 - every text escaped
+            "chart": mark_safe(drift_bars_svg(  # noqa: S308 (every text escaped)  # nosec B308 B703
                 weight_bars(after, labels), band=band,
                 title="After the what-if's trades: weight against target")),
         })

@@ -31,7 +31,7 @@ def kpi_page(request: HttpRequest) -> HttpResponse:
     series = [LineSeries(LABELS[m], [getattr(kpis.by_date[d], m) for d in kpis.dates])
               for m in MEASURES]
     who = advisor or "every advisor"
-    chart = mark_safe(line_chart_svg(  # noqa: S308  # nosec B308 B703 - every text escaped
+    chart = mark_safe(line_chart_svg(  # noqa: S308 (every text escaped)  # nosec B308 B703
         [f"{d:%m-%d}" for d in kpis.dates], series,
         title=f"Accounts per nightly run, last {days} days, {who}"))
     return render(request, "workflow/kpis.html", {
