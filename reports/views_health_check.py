@@ -46,8 +46,9 @@ def health_check_csv(rows: list[AccountHealth], day: date) -> str:
                      "responded_at", "action", "note"])
     for row in rows:
         for finding in row.findings:
-            answers = [r for r in row.responses if r.failed_check == finding.check] or [None]
-            for r in answers:
+            answers: list[HealthCheckResponse | None] = [
+                r for r in row.responses if r.failed_check == finding.check]
+            for r in answers or [None]:
                 writer.writerow([day, row.account.account_number, finding.check, finding.text,
                                  r.responded_by.email if r else "",
                                  r.created_at.isoformat() if r else "",
@@ -90,8 +91,9 @@ def health_check_respond_page(request: HttpRequest, pk: int) -> HttpResponse:
     account = access_object(Account, request.user, "health_check.respond", pk=pk)
     form = ResponseForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "The response was not recorded: " + "; ".join(
-            f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()))
+        problems = "; ".join(f"{field}: {' '.join(str(e) for e in errors)}"
+                             for field, errors in form.errors.items())
+        messages.error(request, f"The response was not recorded: {problems}")
     else:
         health_check_respond(account=account, acting_user=request.user, **form.cleaned_data)
         messages.success(request, f"Response recorded for {account.account_number}.")
