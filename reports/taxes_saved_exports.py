@@ -80,7 +80,8 @@ def taxes_saved_context(report: TaxesSavedReport, *, firm: Any, title: str) -> d
 
 
 def taxes_saved_pdf(report: TaxesSavedReport, *, firm: Any, title: str,
-                    account: Any = None, lines: list[str] | None = None) -> bytes:
+                    account: Any = None, lines: list[str] | None = None,
+                    charts: list[str] | None = None) -> bytes:
     """The firm's (or an advisor's) report with its account lines (those given, or the
     report's rows), or one account's report."""
     context = taxes_saved_context(report, firm=firm, title=title)
@@ -89,5 +90,5 @@ def taxes_saved_pdf(report: TaxesSavedReport, *, firm: Any, title: str,
                     "lines": lines if lines is not None else [account_line(r)
                                                               for r in report.rows]}
     else:
-        context |= {"account": account, "row": report.rows[0]}
+        context |= {"account": account, "row": report.rows[0], "charts": charts or []}
     return pdf_from_html(render_to_string("reports/taxes_saved_pdf.html", context))

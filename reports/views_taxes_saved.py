@@ -16,6 +16,7 @@ from accounts.models import Account
 from rebal.access import access_object
 from rebal.permissions import can
 from rebal.views.base import firm_page
+from reports.account_charts import account_charts
 from reports.taxes_saved_exports import taxes_saved_context, taxes_saved_csv, taxes_saved_pdf
 from reports.taxes_saved_report import TaxesSavedReport, taxes_saved_report
 
@@ -39,7 +40,8 @@ class PeriodForm(forms.Form):
 
 
 def _download(request: HttpRequest, report: TaxesSavedReport, name: str, *,
-              title: str, account: Any = None) -> HttpResponse | None:
+              title: str, account: Any = None,
+              charts: list[str] | None = None) -> HttpResponse | None:
     stem = f"{name}_{report.start:%Y%m%d}_{report.end:%Y%m%d}"
     kind = request.GET.get("format")
     if kind == "csv":
@@ -48,7 +50,8 @@ def _download(request: HttpRequest, report: TaxesSavedReport, name: str, *,
         return response
     if kind == "pdf":
         response = HttpResponse(taxes_saved_pdf(report, firm=request.firm,  # type: ignore[attr-defined]
-                                                title=title, account=account),
+                                                title=title, account=account,
+                                                charts=charts),
                                 content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{stem}.pdf"'
         return response
@@ -85,11 +88,13 @@ def taxes_saved_account_page(request: HttpRequest, pk: int) -> HttpResponse:
     report = taxes_saved_report(accounts=Account.objects.filter(pk=account.pk), start=start,
                                 end=end)
     title = f"Taxes saved — {account.account_number} {account.name}"
+    charts = account_charts(account=account, start=start, end=end)
     download = _download(request, report, f"taxes_saved_{account.account_number}", title=title,
-                         account=account)
+                         account=account, charts=charts)
     if download is not None:
         return download
     query = request.GET.copy()
     return render(request, "reports/taxes_saved_account.html", {
         **taxes_saved_context(report, firm=request.firm, title=title),  # type: ignore[attr-defined]
-        "form": form, "account": account, "row": report.rows[0], "query": query.urlencode()})
+        "form": form, "account": account, "row": report.rows[0], "query": query.urlencode(),
+        "charts": charts})

@@ -107,3 +107,17 @@ def test_advisors_check_and_answer_their_accounts_only(book, alice_firm):
     management = Client()
     management.force_login(alice_firm.admin)
     assert management.get(f"/reports/health-check/?day={DAY}").status_code == 200
+
+
+def test_the_account_report_charts_allocation_against_target(book, alice_firm):
+    compliance = Client()
+    compliance.force_login(alice_firm.compliance)
+    url = f"/reports/taxes-saved/accounts/{book.taxable.pk}/?start=2025-01-01&end={DAY}"
+    html = compliance.get(url).content.decode()
+    charts = texts(html, "account-chart")
+    assert len(charts) == 2  # allocation on the last day; largest drift over the 4 days
+    assert "Allocation against target on 2026-11-24" in charts[0]
+    assert "Outside the band: EQ.US." in charts[0]
+    assert "Largest asset-class drift by day" in charts[1] and "latest 8.00%" in charts[1]
+    printed = " ".join(pdf_text(compliance.get(url + "&format=pdf").content).split())
+    assert "EQ.US" in printed and "outside band" in printed
