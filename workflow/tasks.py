@@ -4,7 +4,7 @@ rejected back to the queue when their worker dies; the database decides what is 
 from __future__ import annotations
 
 from rebal.celery import app, firm_task
-from workflow.services import nightly
+from workflow.services import impact, nightly
 from workflow.services.order_alerts import orders_unacknowledged_alert
 
 OPTIONS = {"acks_late": True, "reject_on_worker_lost": True}
@@ -51,3 +51,8 @@ def orders_unacknowledged_sweep_all() -> int:
     for firm_id in firm_ids:
         orders_unacknowledged_sweep_task.delay(firm_id=firm_id)
     return len(firm_ids)
+
+
+@firm_task(name="workflow.impact_preview_chunk", **OPTIONS)
+def impact_preview_chunk_task(*, firm_id: int, preview_id: int, offset: int) -> None:
+    impact.impact_preview_continue(preview_id=preview_id, offset=offset)

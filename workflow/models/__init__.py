@@ -13,6 +13,7 @@ from workflow.models.dispositions import (
 )
 from workflow.models.events import EventKind, TradeEvent
 from workflow.models.filters import SavedFilter
+from workflow.models.impact import ImpactPreview, ImpactPreviewAccount
 from workflow.models.latest_analysis import LatestAnalysis
 from workflow.models.nightly import (
     NightlyPolicy,
@@ -35,6 +36,8 @@ __all__ = [
     "EventKind",
     "Fill",
     "IdempotencyRecord",
+    "ImpactPreview",
+    "ImpactPreviewAccount",
     "LatestAnalysis",
     "NightlyPolicy",
     "NightlyRun",
