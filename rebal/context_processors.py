@@ -10,6 +10,7 @@ NAVIGATION = [
     ("Home", "home", "home.view"),
     ("My accounts", "advisor-dashboard", "advisor_dashboard.view"),
     ("KPIs", "kpi-page", "kpi.view"),
+    ("Model book", "ipc-change-list", "model.edit"),
     ("Households", "household-list", "household.view"),
     ("Accounts", "account-list", "account.view"),
     ("Feeds", "feed-list", "feed.view"),
@@ -58,6 +59,12 @@ SECTION_OF = {
     "taxes-saved-account": "taxes-saved",
     "activity-account": "taxes-saved",
     "report-run-list": "taxes-saved",
+    **{name: "ipc-change-list" for name in (
+        "ipc-allocation-list", "ipc-allocation-detail", "ipc-allocation-edit",
+        "ipc-product-list", "ipc-product-detail", "ipc-product-edit", "ipc-program-list",
+        "ipc-program-detail", "ipc-equivalence-set-list", "ipc-equivalence-set-detail",
+        "ipc-limit-list", "ipc-limit-detail", "ipc-subscription-list",
+        "ipc-subscription-detail", "ipc-change-detail")},
 }
 
 

@@ -51,6 +51,8 @@ urlpatterns = [
     path("reports/", include("reports.urls_reports")),
     path("advisor/", include("optimizer.urls_advisor")),
     path("management/kpis/", include("workflow.urls_kpis")),
+    path("ipc/", include("models_hub.urls_ipc")),
+    path("ipc/", include("workflow.urls_ipc")),
     path("api/v1/", include((api_v1, "api"))),
 ]
 handler500 = "rebal.views.errors.server_error"
