@@ -9,6 +9,7 @@ accounts room says match the prices replace the custodian's for the securities i
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -23,7 +24,14 @@ from accounts.settings_resolution import effective_settings
 from accounts.targets import resolve_target
 from accounts.tax.holding_period import long_term_from
 from accounts.tax_data import entity_tax_view
-from dataops.models import Price, RiskCovariance, RiskExposure, RiskSpecific, Security
+from dataops.models import (
+    AssetClass,
+    Price,
+    RiskCovariance,
+    RiskExposure,
+    RiskSpecific,
+    Security,
+)
 from optimizer.core.inputs import (
     AccountSnapshot,
     Costs,
@@ -116,8 +124,31 @@ def _settings(values: Any, cash_value: Decimal, value: Decimal) -> Settings:
         cash_to_raise=raise_.amount if raise_ is not None else Decimal(0),
         do_not_buy=_ids(values["do_not_buy"]), do_not_sell=_ids(values["do_not_sell"]),
         do_not_trade=_ids(values["do_not_trade"]),
-        excluded_asset_classes=frozenset(),  # the resolved target already leaves them out
+        excluded_asset_classes=_excluded_codes(values["excluded_asset_classes"]),
         minimum_trade=values["minimum_trade"] or Decimal(0))
+
+
+def _excluded_codes(value: Any) -> frozenset[str]:
+    """The codes of the asset classes an account excludes and of every class beneath them. The
+    resolved target already leaves them out; the optimizer also holds none of them (DESIGN §8:
+    excluded asset classes at zero), rather than letting them drift to the edge of a band.
+    One small query, only for an account that excludes something."""
+    wanted = _ids(value)
+    if not wanted:
+        return frozenset()
+    tree = list(AssetClass.objects.values_list("pk", "code", "parent_id"))
+    code_of = {pk: code for pk, code, _ in tree}
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for pk, _, parent in tree:
+        children[parent].append(pk)
+    stack = [pk for pk, code, _ in tree if str(pk) in wanted or code in wanted]
+    codes: set[str] = set()
+    while stack:
+        pk = stack.pop()
+        if code_of[pk] not in codes:
+            codes.add(code_of[pk])
+            stack.extend(children[pk])
+    return frozenset(codes)
 
 
 def _risk(as_of: date, keys: list[str]) -> tuple[RiskModelSlice, list[str]]:

@@ -216,7 +216,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["context"],
                              "formatter": env_str("REBAL_LOG_FORMAT", "json")}},
     "root": {"handlers": ["console"], "level": env_str("REBAL_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # Libraries that narrate every step at INFO: their warnings only.
+    "loggers": {name: {"level": "WARNING"} for name in ("axes", "weasyprint", "fontTools")},
 }
 # /metrics answers only a scraper sending `Authorization: Bearer <token>`; empty: no endpoint.
 REBAL_METRICS_TOKEN = env_str("REBAL_METRICS_TOKEN", "")

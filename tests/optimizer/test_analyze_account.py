@@ -4,6 +4,7 @@ then `manage.py analyze_account`."""
 from __future__ import annotations
 
 import io
+from collections import Counter
 from datetime import date
 from decimal import Decimal
 
@@ -92,3 +93,66 @@ def test_a_stored_analysis_keeps_every_trade_with_its_lots_and_reasons(demo):
         if trade.side == "sell":
             assert sum(Decimal(lot["shares"]) for lot in trade.lots) == trade.shares
     assert stored.before["tracking_error"] == pytest.approx(expected.before.tracking_error)
+
+
+def test_an_excluded_asset_class_is_sold_out_not_left_at_its_band_edge(demo):
+    """DESIGN §8: excluded asset classes at zero — even for the most tax-sensitive client, whose
+    optimizer would otherwise stop selling at the edge of the class's drift band. Only a hard
+    rule (a wash-sale window, do-not-sell) keeps a lot, and the analysis says which and why."""
+    sold_out = kept = 0
+    with firm_context(demo):
+        accounts = list(Account.objects.filter(status="open", tax_status="taxable")
+                        .exclude(program_code="").order_by("account_number")[:6])
+        for account in accounts:
+            excluded = _exclude_a_held_class(account)
+            if excluded is None:
+                continue
+            inputs = account_inputs(account, BUSINESS_DATE)
+            result = analyze(inputs.snapshot, inputs.target, inputs.settings, inputs.risk,
+                             **inputs.analyze_kwargs(BUSINESS_DATE))
+            assert excluded in inputs.settings.excluded_asset_classes
+            holding, sold = Counter(), Counter()
+            for lot in inputs.snapshot.lots:
+                if inputs.securities[lot.security].asset_class == excluded:
+                    holding[lot.security] += lot.quantity
+            for trade in result.trades:
+                assert not (trade.asset_class == excluded and trade.side == "buy"), trade
+                if trade.side == "sell":
+                    sold[trade.security] += trade.shares
+            for key, shares in holding.items():
+                if sold[key] == shares:
+                    sold_out += 1
+                    continue
+                symbol = inputs.securities[key].symbol
+                assert any(f"although {excluded} is excluded" in note and symbol in note
+                           for note in result.notes), (symbol, shares, sold[key], result.notes)
+                kept += 1
+    assert sold_out >= 1, (sold_out, kept)
+
+
+def _exclude_a_held_class(account):
+    """Exclude the smallest asset class the account holds that its limits let it exclude, and
+    make the client as tax-sensitive as can be; the class's code, or None."""
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+
+    from accounts.services.settings import account_settings_update
+    from rebal.audit import audit_context
+
+    inputs = account_inputs(account, BUSINESS_DATE)
+    by_class = Counter()
+    for lot in inputs.snapshot.lots:
+        security = inputs.securities[lot.security]
+        by_class[security.asset_class] += lot.quantity * security.price
+    for code, _ in reversed(by_class.most_common()):
+        if code == "CASH":
+            continue
+        try:
+            with transaction.atomic(), audit_context(system_job="tests"):
+                account_settings_update(
+                    account=account, reason="client exits this class", acting_user=None,
+                    changes={"excluded_asset_classes": [code], "tax_sensitivity": "maximum"})
+        except ValidationError:
+            continue
+        return code
+    return None
