@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import urllib.request
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ from tests.live import (
     start_process,
     stop,
     wait_for,
+    worker_command,
 )
 
 T = TypeVar("T")
@@ -40,6 +42,7 @@ ARTIFACTS = ROOT / "test-artifacts"
 class LiveSite:
     url: str
     log: Path
+    queue: str  # the Celery queue the site sends its tasks to (`site_worker` consumes it)
 
 
 @pytest.fixture(scope="session")
@@ -87,7 +90,8 @@ def live_site(django_db_setup: Any, tmp_path_factory: pytest.TempPathFactory) ->
     (state / "static").mkdir()
     log = state / "gunicorn.log"
     port = free_port()
-    env = app_environment(REBAL_STATE_DIR=str(state),
+    queue = f"rebal-browser-{uuid.uuid4().hex[:10]}"
+    env = app_environment(REBAL_STATE_DIR=str(state), REBAL_CELERY_QUEUE=queue,
                           DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost")
     assert "REBAL_OWNER_DATABASE_URL" not in env
     process = start_process(
@@ -97,7 +101,27 @@ def live_site(django_db_setup: Any, tmp_path_factory: pytest.TempPathFactory) ->
     try:
         wait_for(lambda: urllib.request.urlopen(f"{url}/healthz", timeout=2).status == 200,
                  timeout=60, what="gunicorn", process=process, log=log)
-        yield LiveSite(url=url, log=log)
+        yield LiveSite(url=url, log=log, queue=queue)
+    finally:
+        stop(process)
+
+
+@pytest.fixture(scope="session")
+def site_worker(live_site: LiveSite, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A solo Celery worker on the site's own queue (for pages that start background jobs);
+    yields its hostname once its heartbeat is seen."""
+    from django.conf import settings
+
+    from rebal.worker_heartbeat import live_workers
+
+    hostname = f"{live_site.queue}@localhost"
+    log = tmp_path_factory.mktemp("site-worker") / "celery.log"
+    env = app_environment(REBAL_CELERY_QUEUE=live_site.queue, REBAL_WORKER_HEARTBEAT_SECONDS="2")
+    process = start_process(worker_command(live_site.queue, hostname), env=env, log=log)
+    try:
+        wait_for(lambda: hostname in live_workers(settings.REDIS_URL), timeout=60,
+                 what="celery worker heartbeat", process=process, log=log)
+        yield hostname
     finally:
         stop(process)
 
