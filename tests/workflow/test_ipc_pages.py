@@ -6,6 +6,7 @@ approval keeping the preview's result, and a rejection with its reason."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import pytest
 from django.test import Client
@@ -131,3 +132,32 @@ def test_a_second_member_rejects_with_a_reason(rows):
                        ).status_code == 302
     page = second.get(url).content.decode()
     assert "Rejected" in page and "too much tax" in page
+
+
+def test_a_product_edit_previews_the_new_weights_in_every_program_using_it(rows):
+    book = rows.book
+    product = book.products["LCAP_ETF"]
+    author = _client(book.ipc)
+    form = author.get(f"/ipc/products/{product.pk}/edit/").content.decode()
+    assert "IVV 100" in form
+    refused = author.post(f"/ipc/products/{product.pk}/edit/",
+                          {"weights": "IVV 50\nNOPE 50", "reason": "split"})
+    assert refused.status_code == 400 and "Unknown ticker(s): NOPE" in refused.content.decode()
+    response = author.post(f"/ipc/products/{product.pk}/edit/",
+                           {"weights": "IVV 50\nVOO 50", "reason": "split the issuers"})
+    assert response.status_code == 302
+    with firm_context(book.personas.firm):
+        change = ModelChange.objects.get(status="draft", reason="split the issuers")
+        preview = ImpactPreview.objects.get(change=change)
+        _finish(preview)
+        preview.refresh_from_db()
+        by_number = {r.account.account_number: r for r in
+                     preview.rows.select_related("account")}
+    # Both programs use the product: every account with lots moves half its IVV to VOO.
+    assert preview.accounts_affected == 3 and set(by_number) == {"IMP-1", "IMP-2", "IMP-3"}
+    steady = by_number["IMP-1"]
+    # $15,000 of IVV sold: the $90 lot (100 x $10) then 50 of the $50 lot (50 x $50).
+    assert steady.realized_gain == Decimal("3500.00")
+    assert steady.target_change == "securities within the asset classes"
+    page = author.get(response["Location"]).content.decode()
+    assert re.search(r'data-testid="accounts-affected">3<', page)
