@@ -11,13 +11,16 @@ from django.core.exceptions import ValidationError
 
 from accounts.settings_resolution import account_rows, effective_settings_batch
 from models_hub.models import ModelChange
+from models_hub.services import model_change_reject
 from optimizer.chunk_inputs import _tax_rates
+from rebal.audit import audit_context
 from rebal.firm_context import firm_context
 from tests.workflow.impact_book import build_impact_book, propose_mid_overweight
 from workflow.models import ImpactPreview, ImpactPreviewAccount
 from workflow.services.impact import (
     change_approve_with_impact,
     impact_preview_chunk,
+    impact_preview_continue,
     impact_preview_request,
 )
 
@@ -95,3 +98,25 @@ def test_approval_needs_the_finished_preview_and_a_second_member(rows):
         assert published.impact["estimated_tax"] == str(preview.estimated_tax)
         with pytest.raises(ValidationError, match="Only a draft"):
             impact_preview_request(change=published, acting_user=rows.book.ipc)
+
+
+def test_a_preview_stops_when_its_draft_is_decided_and_a_failing_chunk_says_why(rows):
+    firm = rows.book.personas.firm
+    with firm_context(firm):
+        change = propose_mid_overweight(rows)
+        preview = impact_preview_request(change=change, acting_user=rows.book.ipc)
+        assert impact_preview_chunk(preview_id=preview.pk, offset=0, chunk=2) == 2
+        model_change_reject(change=change, reason="not now", acting_user=rows.book.ipc2)
+        assert impact_preview_chunk(preview_id=preview.pk, offset=2, chunk=2) is None
+        preview.refresh_from_db()
+        assert preview.status == "failed"
+        assert preview.error == "The draft was rejected before its preview finished."
+        draft = propose_mid_overweight(rows)
+        other = impact_preview_request(change=draft, acting_user=rows.book.ipc)
+        with audit_context(system_job="tests", reason="a draft damaged behind the service"):
+            draft.proposed = {"code": "BAL60"}
+            draft.save()
+        with pytest.raises(KeyError):
+            impact_preview_continue(preview_id=other.pk, offset=0)
+        other.refresh_from_db()
+        assert (other.status, other.error) == ("failed", "KeyError: 'name'")

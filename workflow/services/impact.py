@@ -119,6 +119,10 @@ def impact_preview_chunk(*, preview_id: int, offset: int, chunk: int = CHUNK) ->
         return None
     if offset < preview.accounts_done:  # a chunk delivered twice
         return None
+    if preview.change.status != ModelChange.Status.DRAFT:
+        _fail(preview, f"The draft was {preview.change.get_status_display().lower()} before "
+                       "its preview finished.")
+        return None
     ids = list(Account.objects.order_by("pk").values_list("pk", flat=True)[offset:offset + chunk])
     pairs, settings = _affected(ids, preview)
     affected = sorted(pairs)
@@ -199,12 +203,25 @@ def _finish(preview: ImpactPreview) -> None:
                                system_job=f"impact preview {preview.pk}")
 
 
+def _fail(preview: ImpactPreview, error: str) -> None:
+    preview.status, preview.error = ImpactPreview.Status.FAILED, error
+    preview.finished_at = timezone.now()
+    preview.save(update_fields=["status", "error", "finished_at"])
+
+
 def impact_preview_continue(*, preview_id: int, offset: int) -> None:
-    """One chunk (its own transaction), then the next queued after it commits."""
-    with transaction.atomic():
-        following = impact_preview_chunk(preview_id=preview_id, offset=offset)
-        if following is not None:
-            _enqueue(ImpactPreview.objects.get(pk=preview_id), following)
+    """One chunk (its own transaction), then the next queued after it commits; a chunk that
+    raises marks the preview failed with the error (shown on the draft's page) and re-raises."""
+    try:
+        with transaction.atomic():
+            following = impact_preview_chunk(preview_id=preview_id, offset=offset)
+            if following is not None:
+                _enqueue(ImpactPreview.objects.get(pk=preview_id), following)
+    except Exception as error:
+        with transaction.atomic():
+            _fail(ImpactPreview.objects.select_for_update().get(pk=preview_id),
+                  f"{type(error).__name__}: {error}")
+        raise
 
 
 def latest_preview(change: ModelChange) -> ImpactPreview | None:
