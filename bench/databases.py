@@ -27,6 +27,22 @@ sys.path.insert(0, str(ROOT))
 
 from rebal.dbroles import DatabaseUrls, drop_database, ensure_database  # noqa: E402
 
+# SQL expressions over an accounts_account row for the stored analyses of benchmark firms that
+# need analyses without running the optimizer (filters, dashboards): before/after metrics with
+# six asset classes' drift, and trade metrics.
+SYNTHETIC_METRICS_SQL = (
+    "jsonb_build_object('value', (20000 + (random() * 2000000)::int)::text,"
+    " 'cash', '1000.00', 'tracking_error', random() * 0.05, 'drift',"
+    " (SELECT jsonb_agg(jsonb_build_object('asset_class', c, 'weight',"
+    " 0.16 + (random() - 0.5) * 0.1, 'target', 0.16)) FROM unnest(ARRAY['EQ.US.LARGE',"
+    " 'EQ.US.MID', 'EQ.US.SMALL', 'EQ.INTL.DEV', 'FI.US.AGG', 'CASH']) c))")
+SYNTHETIC_TRADE_METRICS_SQL = (
+    "jsonb_build_object('turnover', random() * 0.2, 'bought', '0', 'sold', '0',"
+    " 'short_term_gains', '0', 'short_term_losses', '0', 'long_term_gains',"
+    " (random() * 5000)::int::text, 'long_term_losses', '0', 'estimated_tax',"
+    " (random() * 3000 - 500)::int::text, 'losses_harvested', '0', 'trading_cost', '0',"
+    " 'cost_benefit_score', random())")
+
 
 def admin_url() -> str:
     return os.environ["REBAL_ADMIN_DATABASE_URL"]

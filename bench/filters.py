@@ -39,6 +39,7 @@ django.setup()
 from django.core.management import call_command
 call_command("migrate", database="owner", verbosity=0)
 from django.db import connection
+from bench.databases import SYNTHETIC_METRICS_SQL, SYNTHETIC_TRADE_METRICS_SQL
 from accounts.models import CustomField
 from rebal.audit import audit_context
 from rebal.firm_context import firm_context
@@ -72,18 +73,7 @@ with firm_context(firm), audit_context(system_job="bench"):
             " created_at, cleared_reason) "
             "SELECT firm_id, id, 'data_error', 'bench: bad lot row', 'feed:tax_lots', now(), ''"
             " FROM accounts_account WHERE firm_id = %s AND id %% 50 = 0", [firm.pk])
-        metrics = (
-            "jsonb_build_object('value', (20000 + (random() * 2000000)::int)::text,"
-            " 'cash', '1000.00', 'tracking_error', random() * 0.05, 'drift',"
-            " (SELECT jsonb_agg(jsonb_build_object('asset_class', c, 'weight',"
-            " 0.16 + (random() - 0.5) * 0.1, 'target', 0.16)) FROM unnest(ARRAY['EQ.US.LARGE',"
-            " 'EQ.US.MID', 'EQ.US.SMALL', 'EQ.INTL.DEV', 'FI.US.AGG', 'CASH']) c))")
-        trade = (
-            "jsonb_build_object('turnover', random() * 0.2, 'bought', '0', 'sold', '0',"
-            " 'short_term_gains', '0', 'short_term_losses', '0', 'long_term_gains',"
-            " (random() * 5000)::int::text, 'long_term_losses', '0', 'estimated_tax',"
-            " (random() * 3000 - 500)::int::text, 'losses_harvested', '0', 'trading_cost', '0',"
-            " 'cost_benefit_score', random())")
+        metrics, trade = SYNTHETIC_METRICS_SQL, SYNTHETIC_TRADE_METRICS_SQL
         for day in ("2026-11-23", "2026-11-24"):
             cursor.execute(
                 "INSERT INTO optimizer_analysis (firm_id, account_id, trade_date, status,"

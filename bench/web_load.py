@@ -44,6 +44,7 @@ import json, os
 import django
 django.setup()
 from django.db import connection
+from bench.databases import SYNTHETIC_METRICS_SQL, SYNTHETIC_TRADE_METRICS_SQL
 from rebal.audit import audit_context
 from rebal.firm_context import firm_context
 from rebal.models import Firm, Role, Scope
@@ -55,18 +56,7 @@ with firm_context(firm), audit_context(system_job="bench"):
     user = user_ensure(email="load@bench.test", password=os.environ["BENCH_LOAD_PASSWORD"])
     membership_grant(user=user, roles=[Role.FIRM_ADMIN], acting_user=None, system_job="bench")
     token = api_token_create(name="load", scopes=[Scope.ACCOUNTS_READ], acting_user=user).value
-    metrics = (
-        "jsonb_build_object('value', (20000 + (random() * 2000000)::int)::text,"
-        " 'cash', '1000.00', 'tracking_error', random() * 0.05, 'drift',"
-        " (SELECT jsonb_agg(jsonb_build_object('asset_class', c, 'weight',"
-        " 0.16 + (random() - 0.5) * 0.1, 'target', 0.16)) FROM unnest(ARRAY['EQ.US.LARGE',"
-        " 'EQ.US.MID', 'EQ.US.SMALL', 'EQ.INTL.DEV', 'FI.US.AGG', 'CASH']) c))")
-    trade = (
-        "jsonb_build_object('turnover', random() * 0.2, 'bought', '0', 'sold', '0',"
-        " 'short_term_gains', '0', 'short_term_losses', '0', 'long_term_gains',"
-        " (random() * 5000)::int::text, 'long_term_losses', '0', 'estimated_tax',"
-        " (random() * 3000 - 500)::int::text, 'losses_harvested', '0', 'trading_cost', '0',"
-        " 'cost_benefit_score', random())")
+    metrics, trade = SYNTHETIC_METRICS_SQL, SYNTHETIC_TRADE_METRICS_SQL
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO optimizer_analysis (firm_id, account_id, trade_date, status, summary,"
