@@ -123,14 +123,17 @@ def _serve(urls: DatabaseUrls, port: int, workers: int, log: Path) -> subprocess
          str(workers), "--threads", "4", "--worker-class", "gthread"],
         env=env, cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).ok:
-                return process
-        except requests.RequestException:
-            time.sleep(0.5)
-    process.kill()
-    raise SystemExit(f"gunicorn did not start:\n{log.read_text()[-3000:]}")
+    try:
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).ok:
+                    return process
+            except requests.RequestException:
+                time.sleep(0.5)
+        raise SystemExit(f"gunicorn did not start:\n{log.read_text()[-3000:]}")
+    except BaseException:  # interrupted or not up: no server left behind
+        process.kill()
+        raise
 
 
 def _percentile(values: list[float], fraction: float) -> float:
