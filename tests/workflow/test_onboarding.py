@@ -119,7 +119,9 @@ def test_offboarding_stops_sign_ins_keeps_the_data_and_needs_a_reason(client, op
     assert firm.history.latest().history_change_reason == "contract ended"
     member = Client()
     member.force_login(alice_firm.admin)
-    assert alice_firm.firm.name not in member.get("/").content.decode()
+    home = member.get("/")
+    assert home.status_code == 200 and "No firm yet" in home.content.decode()
+    assert alice_firm.firm.name not in home.content.decode()
     with firm_context(firm):
         from accounts.models import Account
         assert Account.objects.filter(pk=alice_firm.account.pk).exists()
