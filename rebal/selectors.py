@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from rebal.models import Alert, Role
+from rebal.models import Alert, Firm, Membership, Role
 from rebal.permissions import roles_of
 
 
@@ -17,3 +17,22 @@ def open_alerts_for(user: Any) -> QuerySet[Alert]:
     if Role.FIRM_ADMIN in roles:
         return alerts
     return alerts.filter(roles__overlap=sorted(roles))
+
+
+def team_by_email(firm: Firm) -> dict[str, str]:
+    """{member's e-mail (lower case) → team name} for the firm's members in a team.
+
+    Accounts name their advisor by e-mail (accounts.Account.advisor_email): look it up
+    lower-cased. Deactivated members keep their team, so past KPIs still group by it. Call it
+    inside `firm_context(firm)` (row-level security hides other firms' rows).
+    """
+    rows = (Membership.objects.for_firm(firm).filter(team__isnull=False)
+            .values_list("user__email", "team__name"))
+    return {email.lower(): team for email, team in rows}
+
+
+def team_by_user_id(firm: Firm) -> dict[int, str]:
+    """{member's user id → team name} for the firm's members in a team (see team_by_email)."""
+    rows = (Membership.objects.for_firm(firm).filter(team__isnull=False)
+            .values_list("user_id", "team__name"))
+    return dict(rows)

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from rebal.audit import audit_context
 from rebal.firm_context import firm_context, require_firm
-from rebal.models import Alert, APIToken, Firm, Membership, Role, Scope, User
+from rebal.models import Alert, APIToken, Firm, Membership, Role, Scope, Team, User
 from rebal.models.api_token import hash_token, new_token_value
 
 
@@ -84,6 +84,121 @@ def membership_grant(*, user: User, roles: list[str], acting_user: Any, reason: 
         membership.is_active = True
         membership.save()
     return membership
+
+
+def _reason_required(reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("Give a reason for this change.")
+    return reason
+
+
+def _active_admins_besides(membership: Membership) -> bool:
+    return (Membership.objects.filter(is_active=True, roles__contains=[Role.FIRM_ADMIN])
+            .exclude(pk=membership.pk).exists())
+
+
+@transaction.atomic
+def membership_update(*, membership: Membership, roles: list[str], team: Team | None,
+                      acting_user: Any, reason: str) -> Membership:
+    """Set a member's roles and team; the firm keeps at least one active firm admin."""
+    reason = _reason_required(reason)
+    unknown = set(roles) - set(Role.values)
+    if unknown:
+        raise ValidationError(f"Unknown role(s): {', '.join(sorted(unknown))}")
+    if not roles:
+        raise ValidationError("A member needs at least one role; deactivate them instead.")
+    if (Role.FIRM_ADMIN in membership.roles and Role.FIRM_ADMIN not in roles
+            and not _active_admins_besides(membership)):
+        raise ValidationError("The firm needs at least one active firm admin.")
+    _check_team(membership, team)
+    with audit_context(user=acting_user, reason=reason):
+        membership.roles = sorted(roles)
+        membership.team = team
+        membership.save()
+    return membership
+
+
+@transaction.atomic
+def membership_set_active(*, membership: Membership, is_active: bool, acting_user: Any,
+                          reason: str) -> Membership:
+    """Deactivate (no access to the firm, roles and team kept) or reactivate a member."""
+    reason = _reason_required(reason)
+    if (not is_active and Role.FIRM_ADMIN in membership.roles
+            and not _active_admins_besides(membership)):
+        raise ValidationError("The firm needs at least one active firm admin.")
+    if membership.is_active != is_active:
+        with audit_context(user=acting_user, reason=reason):
+            membership.is_active = is_active
+            membership.save()
+    return membership
+
+
+def _check_team(membership: Membership, team: Team | None) -> None:
+    if team is not None and team.firm_id != membership.firm_id:
+        raise ValidationError("That team belongs to another firm.")
+
+
+@transaction.atomic
+def membership_set_team(*, membership: Membership, team: Team | None, acting_user: Any,
+                        reason: str) -> Membership:
+    """Put a member in `team` (None: in no team); a member is in at most one team."""
+    reason = _reason_required(reason)
+    _check_team(membership, team)
+    if membership.team_id != (team.pk if team else None):
+        with audit_context(user=acting_user, reason=reason):
+            membership.team = team
+            membership.save()
+    return membership
+
+
+def _team_name(name: str, *, other_than: Team | None = None) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError("A team needs a name.")
+    taken = Team.objects.filter(name__iexact=name)
+    if other_than is not None:
+        taken = taken.exclude(pk=other_than.pk)
+    if taken.exists():
+        raise ValidationError(f"This firm already has a team named {name!r}.")
+    return name
+
+
+@transaction.atomic
+def team_create(*, name: str, acting_user: Any, reason: str = "") -> Team:
+    """A new team in the current firm; names are unique per firm (ignoring case)."""
+    name = _team_name(name)
+    with audit_context(user=acting_user, reason=reason.strip() or f"Team {name!r} created"):
+        return Team.objects.create(name=name)
+
+
+@transaction.atomic
+def team_rename(*, team: Team, name: str, acting_user: Any, reason: str = "") -> Team:
+    name = _team_name(name, other_than=team)
+    if name != team.name:
+        with audit_context(user=acting_user,
+                           reason=reason.strip() or f"Team {team.name!r} renamed {name!r}"):
+            team.name = name
+            team.save()
+    return team
+
+
+@transaction.atomic
+def team_delete(*, team: Team, acting_user: Any, reason: str,
+                reassign_to: Team | None = None) -> None:
+    """Delete a team; refused while it has members, unless they move to `reassign_to`."""
+    reason = _reason_required(reason)
+    members = list(Membership.objects.filter(team=team).select_for_update())
+    if members and reassign_to is None:
+        raise ValidationError(f"Team {team.name!r} still has {len(members)} member(s); "
+                              "move them to another team first.")
+    if reassign_to is not None and reassign_to.pk == team.pk:
+        raise ValidationError("Move the members to a different team.")
+    with audit_context(user=acting_user, reason=reason):
+        for membership in members:
+            membership_set_team(membership=membership, team=reassign_to,
+                                acting_user=acting_user, reason=reason)
+        team.delete()
 
 
 @dataclass(frozen=True)

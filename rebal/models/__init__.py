@@ -4,8 +4,9 @@ from rebal.models.base import FirmOwnedModel
 from rebal.models.firm import Firm, User
 from rebal.models.membership import Membership, Role
 from rebal.models.sign_on import SignOnProvider
+from rebal.models.team import Team
 
 __all__ = [
     "APIToken", "Alert", "Firm", "FirmOwnedModel", "Membership", "Role", "Scope", "Severity",
-    "SignOnProvider", "User",
+    "SignOnProvider", "Team", "User",
 ]

@@ -25,6 +25,9 @@ class Membership(FirmOwnedModel):
     user = models.ForeignKey("rebal.User", on_delete=models.PROTECT, related_name="memberships")
     roles = ArrayField(models.CharField(max_length=30, choices=Role.choices), default=list)
     is_active = models.BooleanField(default=True)
+    # At most one team per member; a team with members cannot be deleted.
+    team = models.ForeignKey("rebal.Team", null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="members")
 
     objects = AuditedFirmManager()
     history = audited_history()

@@ -60,7 +60,7 @@ from rebal.audit import (
     bulk_update_audited,
 )
 from rebal.firm_context import firm_context
-from rebal.models import APIToken, Firm, Membership, SignOnProvider, User
+from rebal.models import APIToken, Firm, Membership, SignOnProvider, Team, User
 from rebal.services import api_token_create
 from workflow.models import (
     BatchTrade,
@@ -77,7 +77,7 @@ from workflow.models import (
 
 pytestmark = pytest.mark.django_db
 
-AUDITED_MODELS = [Firm, User, Membership, APIToken, SignOnProvider, Household, Account,
+AUDITED_MODELS = [Firm, User, Membership, Team, APIToken, SignOnProvider, Household, Account,
                   TaxEntity, CustomField,
                   AccountHold, AssetClass, IdenticalGroup, Security, SecurityIdentifier,
                   UnknownSecurity, RestrictionList, RestrictionEntry, FeedSchedule, FeedPolicy,
@@ -165,6 +165,7 @@ def _make(model, persona):
         User: (lambda: User(username="newbie@x.test", email="newbie@x.test"), "first_name"),
         Membership: (lambda: Membership(user=User.objects.create(
             username="m@x.test", email="m@x.test"), roles=["advisor"]), "roles"),
+        Team: (lambda: Team(name="West"), "name"),
         APIToken: (lambda: APIToken(name="oms", key_hash="f" * 64, key_prefix="rbl_x",
                                     scopes=["orders:read"], created_by=user), "name"),
         Household: (lambda: Household(code="AUD", name="Audit Household"), "name"),
