@@ -13,11 +13,13 @@ from dataops.models import FeedFile, QuarantinedRow
 from dataops.services.feeds import Delivery, FeedNotStored, feed_file_receive
 from dataops.services.monitoring import expected_files
 from rebal.access import access_object
+from rebal.listing import listing
 from rebal.middleware import keep_writes
 from rebal.permissions import can
 from rebal.views.base import firm_page
 
-FILES_PER_PAGE = 50
+FILE_SORTS = {"received": "received_at", "name": "name", "date": "business_date",
+              "status": "status", "quarantined": "rows_quarantined"}
 ROWS_PER_PAGE = 200
 MONITOR_DAYS = 5
 MONITOR_STATES = ("received", "received late", "missing", "not yet due")
@@ -61,16 +63,16 @@ def feed_list(request: HttpRequest) -> HttpResponse:
 def _feed_list_page(request: HttpRequest, upload: FeedUploadForm | None, *,
                     status: int) -> HttpResponse:
     filters = FeedFilterForm(request.GET or None)
-    files = FeedFile.objects.for_user(request.user, "feed.view").order_by("-received_at", "-pk")
+    files = FeedFile.objects.for_user(request.user, "feed.view")
     if filters.is_valid():
         if filters.cleaned_data["status"]:
             files = files.filter(status=filters.cleaned_data["status"])
         if filters.cleaned_data["feed"]:
             files = files.filter(feed=filters.cleaned_data["feed"])
-    page = Paginator(files, FILES_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "dataops/feed_list.html",
-                  {"page": page, "filters": filters, "upload": upload,
-                   "query": _query_without_page(request)}, status=status)
+                  {"filters": filters, "upload": upload,
+                   **listing(request, files, sorts=FILE_SORTS, default_sort="-received",
+                             search=("name",))}, status=status)
 
 
 @firm_page("feed.view")
@@ -104,9 +106,3 @@ def _culprit_first(raw: dict[str, str], column: str) -> list[tuple[str, str]]:
     """A row's values: the file's column order is not kept (jsonb), so the column at fault
     comes first, then the others by name."""
     return sorted(raw.items(), key=lambda item: (item[0] != column, item[0]))
-
-
-def _query_without_page(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()

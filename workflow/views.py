@@ -4,13 +4,13 @@ failures by reason and the accounts not analyzed; a re-run of the failed account
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from rebal.access import access_object
 from rebal.audit import audit_context
+from rebal.listing import listing
 from rebal.permissions import can
 from rebal.views.base import firm_page
 from workflow.models import NightlyRun, RunAccount
@@ -21,13 +21,20 @@ from workflow.selectors import (
 )
 from workflow.services.nightly import nightly_run_rerun_failed
 
+RUN_SORTS = {"date": "business_date", "status": "status", "started": "created_at",
+             "finished": "finished_at"}
+
 
 @firm_page("run.view")
 def run_list(request: HttpRequest) -> HttpResponse:
-    runs = NightlyRun.objects.for_user(request.user, "run.view").order_by("-business_date")
-    page = Paginator(runs, 30).get_page(request.GET.get("page"))
+    runs = NightlyRun.objects.for_user(request.user, "run.view")
+    status = request.GET.get("status", "")
+    if status in NightlyRun.Status.values:
+        runs = runs.filter(status=status)
+    context = listing(request, runs, sorts=RUN_SORTS, default_sort="-date", per_page=30)
     return render(request, "workflow/run_list.html", {
-        "page": page, "rows": [run_progress(run) for run in page]})
+        **context, "rows": [run_progress(run) for run in context["page"]],
+        "status": status, "statuses": NightlyRun.Status.choices})
 
 
 @firm_page("run.view")

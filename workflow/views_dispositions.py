@@ -3,13 +3,13 @@ and version that put it there; the firm's policies with their versions."""
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.models import Account
 from rebal.access import access_object
+from rebal.listing import listing
 from rebal.views.base import firm_page
 from workflow.filters import describe
 from workflow.models import (
@@ -19,6 +19,9 @@ from workflow.models import (
     NightlyRun,
     OversightList,
 )
+
+DISPOSITION_SORTS = {"account": "account__account_number", "disposition": "disposition",
+                     "rule": "rule"}
 
 
 @firm_page("disposition.view")
@@ -34,10 +37,10 @@ def run_dispositions(request: HttpRequest, pk: int) -> HttpResponse:
         rows = rows.filter(disposition=shown)
     elif shown in OversightList.values:
         rows = rows.filter(oversight_lists__contains=[shown])
-    page = Paginator(rows.select_related("account").order_by("account__account_number"),
-                     100).get_page(request.GET.get("page"))
     return render(request, "workflow/run_dispositions.html", {
-        "run": run, "page": page, "shown": shown,
+        "run": run, "shown": shown,
+        **listing(request, rows.select_related("account"), sorts=DISPOSITION_SORTS,
+                  search=("account__account_number", "account__name"), per_page=100),
         "counts": [(d.value, d.label, counts.get(d.value, 0)) for d in Disposition],
         "lists": [(o.value, o.label, lists[o.value]) for o in OversightList]})
 

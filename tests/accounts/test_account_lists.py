@@ -54,3 +54,17 @@ def test_households_are_paged_and_searched(many, alice_firm):
     page = many.get("/households/").content.decode()
     assert "Page 1 of 2 · 63 in all" in page
     assert "House 007" in many.get("/households/", {"q": "house 007"}).content.decode()
+
+
+def test_sort_links_keep_the_search_and_paging_keeps_both(many):
+    page = many.get("/accounts/", {"q": "many", "sort": "name"}).content.decode()
+    # The column sorted ascending offers the descending order, keeping the search.
+    assert 'aria-sort="ascending"><a href="?q=many&amp;sort=-name">Name</a>' in page
+    assert 'href="?q=many&amp;sort=account">Account</a>' in page
+    assert "q=many&amp;sort=name&amp;page=2" in page
+
+
+def test_an_unknown_sort_falls_back_to_the_first_column(many):
+    page = many.get("/accounts/", {"sort": "password"}).content.decode()
+    assert _numbers(page) == _numbers(many.get("/accounts/", {"sort": "account"}).content.decode())
+    assert 'aria-sort="ascending"><a href="?sort=-account">Account</a>' in page
