@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -31,10 +32,13 @@ from dataops.services.corporate_actions import (
     corporate_action_enter,
 )
 from rebal.access import access_object
+from rebal.listing import listing
 from rebal.permissions import can
 from rebal.views.base import firm_page
 
 HOLDERS_PER_PAGE = 100
+ACTION_SORTS = {"effective": "effective_date", "action": "action_id", "type": "type",
+                "pay": "pay_date", "status": "status"}
 Expectation = CorporateActionExpectation
 
 
@@ -69,20 +73,19 @@ def corporate_action_list(request: HttpRequest) -> HttpResponse:
     elif request.method == "POST":
         return HttpResponse(status=403)
     actions = (CorporateAction.objects.for_user(request.user, "corporate_action.view")
-               .select_related("old_security", "new_security")
-               .order_by("-effective_date", "action_id"))
+               .select_related("old_security", "new_security"))
     status = request.GET.get("status", "")
     if status in CorporateAction.Status.values:
         actions = actions.filter(status=status)
-    page = Paginator(actions, 100).get_page(request.GET.get("page"))
-    holders: dict[int, int] = {}
-    for action_id in (Expectation.objects.for_user(request.user, "corporate_action.view")
-                      .filter(action__in=list(page)).exclude(status=Expectation.Status.REVERSED)
-                      .values_list("action_id", flat=True)):
-        holders[action_id] = holders.get(action_id, 0) + 1
+    shown = listing(request, actions, sorts=ACTION_SORTS, default_sort="-effective",
+                    search=("action_id", "old_ticker", "new_ticker"), per_page=100)
+    page = shown["page"]
+    holders = dict(Expectation.objects.for_user(request.user, "corporate_action.view")
+                   .filter(action__in=list(page)).exclude(status=Expectation.Status.REVERSED)
+                   .values_list("action_id").annotate(n=Count("pk")).order_by())
     held = _held_by_action(request.user)
     return render(request, "accounts/corporate_action_list.html", {
-        "page": page, "status": status, "statuses": CorporateAction.Status.choices,
+        **shown, "status": status, "statuses": CorporateAction.Status.choices,
         "rows": [(action, holders.get(action.pk, 0), held.get(action.action_id, 0))
                  for action in page],
         "form": form,

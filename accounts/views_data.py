@@ -9,11 +9,9 @@ clears the holds (accounts.services.unknown_securities).
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,12 +22,19 @@ from dataops.forms import UnknownSecurityAddForm, UnknownSecurityMapForm
 from dataops.models import UnknownSecurity
 from dataops.services.unknown_securities import unknown_security_add, unknown_security_map
 from rebal.access import access_object
+from rebal.listing import listing
 from rebal.permissions import can
 from rebal.views.base import firm_page
 
 HOLDS_PER_PAGE = 100
+HOLD_SORTS = {"since": "created_at", "account": "account__account_number", "kind": "kind"}
 BREAKS_SHOWN = 200
 RESOLVED_SHOWN = 10
+UNKNOWN_PER_PAGE = 25
+UNKNOWN_SORTS = {"first_seen": "first_seen_file__received_at", "ticker": "ticker",
+                 "cusip": "cusip"}
+UNKNOWN_SORT_CHOICES = [("first_seen", "Oldest first"), ("-first_seen", "Newest first"),
+                        ("ticker", "Ticker"), ("cusip", "CUSIP")]
 UNKNOWN_SOURCE = "unknown_security:"
 
 
@@ -42,21 +47,22 @@ def _label(entry: UnknownSecurity) -> str:
 def data_exceptions(request: HttpRequest) -> HttpResponse:
     """Accounts kept out of trading and why; reconciliation breaks."""
     holds = (AccountHold.objects.for_user(request.user, "account.view")
-             .filter(cleared_at__isnull=True).select_related("account")
-             .order_by("-created_at", "-pk"))
+             .filter(cleared_at__isnull=True).select_related("account"))
     kind = request.GET.get("kind", "")
     if kind in AccountHold.Kind.values:
         holds = holds.filter(kind=kind)
-    page = Paginator(holds, HOLDS_PER_PAGE).get_page(request.GET.get("page"))
+    shown = listing(request, holds, sorts=HOLD_SORTS, default_sort="-since",
+                    search=("account__account_number", "account__name", "reason"),
+                    per_page=HOLDS_PER_PAGE)
+    page = shown["page"]
     breaks = (ReconciliationBreak.objects.for_user(request.user, "account.view")
               .select_related("account").order_by("-business_date", "account__account_number"))
     unknown = _unknown_by_placeholder([hold.source for hold in page])
     context = {
-        "page": page,
+        **shown,
         "rows": [(hold, *_source(hold.source, unknown)) for hold in page],
         "kinds": AccountHold.Kind.choices,
         "kind": kind,
-        "query": urlencode({"kind": kind}) if kind else "",
         "accounts_on_hold": holds.values("account_id").distinct().count(),
         "breaks": breaks[:BREAKS_SHOWN],
         "break_count": breaks.count(),
@@ -114,12 +120,13 @@ def _cards(entries: list[UnknownSecurity], failed: dict[str, Any] | None = None
 
 def _queue(request: HttpRequest, failed: tuple[int, dict[str, Any]] | None = None
            ) -> HttpResponse:
-    """The open queue, oldest first, and the last entries resolved."""
+    """The open queue, oldest first unless sorted otherwise, a page at a time, and the last
+    entries resolved."""
     queue = UnknownSecurity.objects.for_user(request.user, "feed.view")
-    entries = list(queue.filter(status=UnknownSecurity.Status.OPEN)
-                   .select_related("first_seen_file")
-                   .order_by("first_seen_file__received_at", "pk"))
-    cards = _cards(entries)
+    shown = listing(request, queue.filter(status=UnknownSecurity.Status.OPEN)
+                    .select_related("first_seen_file"), sorts=UNKNOWN_SORTS,
+                    search=("ticker", "cusip"), per_page=UNKNOWN_PER_PAGE)
+    cards = _cards(list(shown["page"]))
     if failed is not None:
         for card in cards:
             if card["entry"].pk == failed[0]:
@@ -128,7 +135,8 @@ def _queue(request: HttpRequest, failed: tuple[int, dict[str, Any]] | None = Non
                 .select_related("resolved_to", "resolved_by").order_by("-resolved_at", "-pk")
                 [:RESOLVED_SHOWN])
     return render(request, "dataops/unknown_security_list.html",
-                  {"cards": cards, "resolved": resolved,
+                  {**shown, "cards": cards, "resolved": resolved,
+                   "sort_choices": UNKNOWN_SORT_CHOICES,
                    "may_edit": can(request.user, "security.edit")},
                   status=200 if failed is None else 400)
 
