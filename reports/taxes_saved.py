@@ -20,6 +20,10 @@ What is saved is split in two (`split_saved`):
   which this estimate taxes at the short-term rate too).
 Losses still carried forward at the end of the period have saved nothing yet; they are
 reported as the carryforward, not as taxes saved.
+
+The period starts, on both sides alike, with the tax entity's configured capital-loss
+carryforwards (`carried_in`); a taxpayer's carryforward is shared among the entity's taxable
+accounts in proportion to their value (`allocate_carryforward`).
 """
 
 from __future__ import annotations
@@ -85,6 +89,28 @@ class Carryforward:
 
     short_term: Decimal = ZERO
     long_term: Decimal = ZERO
+
+
+def allocate_carryforward(carryforward: Carryforward,
+                          weights: dict[int, Decimal]) -> dict[int, Carryforward]:
+    """Share a taxpayer's carryforward among its accounts in proportion to `weights` (their
+    values; equally when none has one), in cents, the last account taking what rounding left
+    so that the shares add up to the whole."""
+    if not weights:
+        return {}
+    total = sum(weights.values(), ZERO)
+    keys = sorted(weights)
+    shares = {k: (weights[k] / total if total else Decimal(1) / len(keys)) for k in keys}
+    found: dict[int, Carryforward] = {}
+    short_left, long_left = carryforward.short_term, carryforward.long_term
+    for key in keys[:-1]:
+        part = Carryforward(cents(carryforward.short_term * shares[key]),
+                            cents(carryforward.long_term * shares[key]))
+        found[key] = part
+        short_left -= part.short_term
+        long_left -= part.long_term
+    found[keys[-1]] = Carryforward(short_left, long_left)
+    return found
 
 
 @dataclass(frozen=True)

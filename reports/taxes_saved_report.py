@@ -5,13 +5,19 @@ A day's analysis is the latest stored for the account that day; days whose analy
 tax-naive shadow (the account did not trade, or the shadow could not be solved) compare
 nothing and are left out of both sides. Tax-exempt and tax-deferred accounts save nothing
 taxable and are listed with zero.
+
+Each account starts the period with its share of its tax entity's configured capital-loss
+carryforwards (settings `short_term_loss_carryforward`, `long_term_loss_carryforward`, resolved
+through the settings layers): the entity's taxable accounts — all of them in the firm, whoever
+reads the report, so that a figure does not depend on the reader — share it in proportion to
+their value at their last analysis in the period.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -23,7 +29,16 @@ from django.db.models.functions import Cast, ExtractMonth, ExtractYear
 from accounts.models import Account
 from accounts.settings_resolution import effective_settings_batch
 from optimizer.models import Analysis
-from reports.taxes_saved import ZERO, Carryforward, Rates, Realized, Saved, cents, taxes_saved
+from reports.taxes_saved import (
+    ZERO,
+    Carryforward,
+    Rates,
+    Realized,
+    Saved,
+    allocate_carryforward,
+    cents,
+    taxes_saved,
+)
 
 SETTINGS_CHUNK = 2000
 MONEY = DecimalField(max_digits=20, decimal_places=2)
@@ -46,6 +61,7 @@ class AccountTaxesSaved:
     aware: Realized
     naive: Realized
     saved: Saved
+    carried_in: Carryforward  # its share of the tax entity's carryforwards at the start
 
     @property
     def rates_text(self) -> str:
@@ -155,12 +171,45 @@ def _months(analyses: Any) -> list[MonthSaving]:
             for r in rows]
 
 
-def _tax_settings(accounts: Sequence[Any]) -> dict[int, tuple[Rates, str]]:
-    found: dict[int, tuple[Rates, str]] = {}
+@dataclass(frozen=True)
+class TaxProfile:
+    """What the report needs of an account's tax entity settings."""
+
+    rates: Rates
+    filing_status: str
+    tax_entity_id: int | None
+    carryforward: Carryforward  # the entity's configured, before sharing among its accounts
+
+
+def _tax_settings(accounts: Sequence[Any]) -> dict[int, TaxProfile]:
+    found: dict[int, TaxProfile] = {}
     for offset in range(0, len(accounts), SETTINGS_CHUNK):
         for account_id, values in effective_settings_batch(
                 accounts[offset:offset + SETTINGS_CHUNK]).items():
-            found[account_id] = (Rates.from_settings(values), values["filing_status"])
+            found[account_id] = TaxProfile(
+                Rates.from_settings(values), values["filing_status"], values.tax_entity_id,
+                Carryforward(values["short_term_loss_carryforward"],
+                             values["long_term_loss_carryforward"]))
+    return found
+
+
+def _carried_in(profiles: dict[int, TaxProfile], values: dict[int, Decimal], start: date,
+                end: date) -> dict[int, Carryforward]:
+    """Each account's share of its entity's carryforwards; an account without a tax entity
+    is its own taxpayer and keeps the (firm default's) whole."""
+    found = {pk: p.carryforward for pk, p in profiles.items() if p.tax_entity_id is None}
+    entities = {p.tax_entity_id for p in profiles.values() if p.tax_entity_id is not None}
+    members = list(Account.objects.filter(tax_entity_id__in=entities,
+                                          tax_status=Account.TaxStatus.TAXABLE)
+                   .values_list("pk", "tax_entity_id"))
+    others = [pk for pk, _ in members if pk not in values]
+    weights = {**values, **(_values(others, start, end) if others else {})}
+    by_entity: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    for pk, entity_id in members:
+        by_entity[entity_id][pk] = weights.get(pk, ZERO)
+    configured = {p.tax_entity_id: p.carryforward for p in profiles.values()}
+    for entity_id, accounts in by_entity.items():
+        found |= allocate_carryforward(configured[entity_id], accounts)
     return found
 
 
@@ -179,6 +228,7 @@ def taxes_saved_report(*, accounts: Any, start: date, end: date) -> TaxesSavedRe
     values = _values(account_ids, start, end)
     taxable = [a for a in accounts if a.tax_status == Account.TaxStatus.TAXABLE]
     settings = _tax_settings(taxable)
+    carried_in = _carried_in(settings, values, start, end)
     years = range(start.year, end.year + 1)
     firm = Totals("Firm")
     advisors: dict[str, Totals] = {}
@@ -188,16 +238,20 @@ def taxes_saved_report(*, accounts: Any, start: date, end: date) -> TaxesSavedRe
         aware = sum((by_year[y][0] for y in by_year), Realized())
         naive = sum((by_year[y][1] for y in by_year), Realized())
         days = sum(by_year[y][2] for y in by_year)
-        rates, filing_status = settings.get(account.pk, (None, ""))
-        saved = NO_SAVING
-        if rates is not None and by_year:
+        profile = settings.get(account.pk)
+        carried = carried_in.get(account.pk, Carryforward())
+        saved = replace(NO_SAVING, carryforward=carried)
+        if profile is not None and by_year:
             # every year of the period, traded or not: a carried loss still deducts
             saved = taxes_saved(((by_year[y][0], by_year[y][1]) if y in by_year
                                  else (Realized(), Realized()) for y in years),
-                                rates=rates, filing_status=filing_status)
-        row = AccountTaxesSaved(account.pk, account.account_number, account.name,
-                                account.advisor_email, rates is not None, filing_status, rates,
-                                days, values.get(account.pk, ZERO), aware, naive, saved)
+                                rates=profile.rates, filing_status=profile.filing_status,
+                                carried_in=carried)
+        row = AccountTaxesSaved(
+            account.pk, account.account_number, account.name, account.advisor_email,
+            profile is not None, profile.filing_status if profile else "",
+            profile.rates if profile else None, days, values.get(account.pk, ZERO), aware,
+            naive, saved, carried)
         rows.append(row)
         firm.add(row)
         advisor = account.advisor_email or "(no advisor)"
