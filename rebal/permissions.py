@@ -27,6 +27,8 @@ ROLE_MATRIX: dict[str, dict[str, ScopeName]] = {
     "account.change_settings": {ADV: ASSIGNED, OVL: ALL},
     # The advisor's home: their own book (a firm admin, acting as any role, sees the firm's).
     "advisor_dashboard.view": {ADV: ASSIGNED},
+    # The overlay manager's home: today's run, the review queue, holds, rules and the switch.
+    "overlay_dashboard.view": {OVL: ALL},
     "household_settings.change": {ADV: ASSIGNED, OVL: ALL},
     "commission_schedule.view": {ADV: ALL, IPC: ALL, OVL: ALL, CMP: ALL, MGT: ALL, DAT: ALL},
     "account.suspend": {OVL: ALL, CMP: ALL},

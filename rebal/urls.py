@@ -50,6 +50,7 @@ urlpatterns = [
     path("records/", include("reports.urls")),
     path("reports/", include("reports.urls_reports")),
     path("advisor/", include("optimizer.urls_advisor")),
+    path("overlay/", include("workflow.urls_overlay")),
     path("management/kpis/", include("workflow.urls_kpis")),
     path("ipc/", include("models_hub.urls_ipc")),
     path("ipc/", include("workflow.urls_ipc")),

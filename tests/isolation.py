@@ -100,6 +100,8 @@ ROUTES: dict[str, Any] = {
     "advisor-customize": PageObject(lambda a: a.personas.account, methods=("get", "post")),
     "advisor-customize-check": PageObject(lambda a: a.personas.account, methods=("post",)),
     "advisor-customize-what-if": PageObject(lambda a: a.personas.account, methods=("post",)),
+    # The overlay manager's dashboard (workflow.views_overlay): the latest run, the rules.
+    "overlay-dashboard": PageList(lambda a: [_run_url(a), _workflow(a).settings_rule.name]),
     # Management's KPIs (workflow.views_kpis): counts per run and advisor e-mail.
     "kpi-page": PageList(lambda a: [_kpi_advisor(a)]),
     # The investment policy committee's pages (models_hub.views_ipc, workflow.views_ipc).

@@ -8,9 +8,11 @@ from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,6 +22,7 @@ from rebal.access import access_object
 from rebal.permissions import can
 from rebal.views.base import firm_page
 from workflow.models import BatchStatus, BatchTrade, ClientConsent, TradeBatch, TradeEvent
+from workflow.selectors_overlay import batches_sorted, batches_with_metrics
 from workflow.services.batches import (
     accounts_needing_consent,
     batch_approve,
@@ -31,6 +34,8 @@ from workflow.services.batches import (
 from workflow.services.release import batch_release, release_control, release_control_update
 
 QUEUED = (BatchStatus.PENDING_REVIEW, BatchStatus.APPROVED)
+QUEUE_PER_PAGE = 50
+EDITOR_MAY_NOT_APPROVE = "You edited this batch; another person must approve it."
 
 
 def _attempt(request: HttpRequest, work: Callable[[], Any], done: str) -> None:
@@ -44,9 +49,14 @@ def _attempt(request: HttpRequest, work: Callable[[], Any], done: str) -> None:
         messages.success(request, done)
 
 
+def plain(value: Decimal) -> str:
+    """A number as written, without trailing zeros or an exponent: 30.000000 → "30"."""
+    return f"{value.normalize():f}"
+
+
 def lots_text(lots: list[dict[str, Any]]) -> str:
     """A sell's lots as the page shows and takes them: "L1:20, L2:5"."""
-    return ", ".join(f"{lot['lot_id']}:{Decimal(str(lot['shares'])).normalize():f}"
+    return ", ".join(f"{lot['lot_id']}:{plain(Decimal(str(lot['shares'])))}"
                      for lot in lots)
 
 
@@ -63,16 +73,31 @@ def lots_parse(text: str) -> list[dict[str, str]]:
     return lots
 
 
+def kept_query(request: HttpRequest, *dropped: str) -> str:
+    """The query string without `dropped`, for links that change only those parameters."""
+    return urlencode([(key, value) for key, value in request.GET.items()
+                      if value and key not in dropped])
+
+
+def queue_context(request: HttpRequest, batches: Any, *, per_page: int) -> dict[str, Any]:
+    """One page of `batches` with their metrics, sorted by the `sort` column in the database,
+    and the query strings its sort and page links keep."""
+    rows, sort = batches_sorted(batches_with_metrics(batches), request.GET.get("sort", ""))
+    return {"page": Paginator(rows, per_page).get_page(request.GET.get("page")),
+            "sort": sort, "sort_query": kept_query(request, "sort", "page"),
+            "query": kept_query(request, "page")}
+
+
 @firm_page("batch.review")
 def batch_queue(request: HttpRequest) -> HttpResponse:
-    batches = (TradeBatch.objects.for_user(request.user, "batch.review")
-               .filter(status__in=QUEUED).select_related("run", "policy")
-               .order_by("-run__business_date", "status", "pk"))
+    waiting = TradeBatch.objects.for_user(request.user, "batch.review").filter(status__in=QUEUED)
     recent = (TradeBatch.objects.for_user(request.user, "batch.review")
               .exclude(status__in=QUEUED).select_related("run")
               .order_by("-run__business_date", "-pk")[:20])
     return render(request, "workflow/batch_queue.html", {
-        "batches": batches, "recent": recent, "control": release_control(),
+        **queue_context(request, waiting, per_page=QUEUE_PER_PAGE),
+        "show_status": True,
+        "recent": recent, "control": release_control(),
         "can_control": can(request.user, "release_control.manage")})
 
 
@@ -90,15 +115,20 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "account": trade.account, "trades": [], "consent": consents.get(trade.account_id),
             "needs_consent": trade.account_id in needing})
         trade.lots_text = lots_text(trade.lots)  # type: ignore[attr-defined]
+        trade.shares_text = plain(trade.shares)  # type: ignore[attr-defined]
+        trade.price_text = plain(trade.price)  # type: ignore[attr-defined]
         entry["trades"].append(trade)
     editable = batch.status in (BatchStatus.PROPOSED, BatchStatus.PENDING_REVIEW)
+    approver = batch.status == BatchStatus.PENDING_REVIEW and can(request.user, "batch.approve")
+    edited = request.user.pk in batch_editors(batch)
     return render(request, "workflow/batch_detail.html", {
         "batch": batch, "accounts": list(accounts.values()),
         "events": TradeEvent.objects.filter(batch=batch).exclude(kind="disposition")
         .select_related("actor_user", "actor_token").order_by("-created_at", "-pk")[:50],
         "editable": editable and can(request.user, "batch.edit"),
-        "can_approve": batch.status == BatchStatus.PENDING_REVIEW and can(
-            request.user, "batch.approve") and request.user.pk not in batch_editors(batch),
+        "can_approve": approver and not edited,
+        # Four eyes: the editor is told why the approval is not theirs to give.
+        "approval_refused": EDITOR_MAY_NOT_APPROVE if approver and edited else "",
         "can_release": batch.status == BatchStatus.APPROVED and can(request.user,
                                                                     "batch.release"),
         "can_consent": batch.status in QUEUED and can(request.user, "batch.consent"),

@@ -17,6 +17,7 @@ household.view            s a a a a a a
 account.view              s a a a a a a
 account.change_settings   s . a . . . a
 advisor_dashboard.view    s . . . . . a
+overlay_dashboard.view    . . a . . . a
 household_settings.change s . a . . . a
 commission_schedule.view  a a a a a a a
 account.suspend           . . a a . . a
