@@ -2,9 +2,10 @@
 
 from django.urls import path
 
-from accounts import views_data
+from accounts import views_data, views_data_dashboard
 
 urlpatterns = [
+    path("", views_data_dashboard.data_dashboard, name="data-dashboard"),
     path("holds/", views_data.data_exceptions, name="data-exceptions"),
     path("unknown-securities/", views_data.unknown_security_list,
          name="unknown-security-list"),

@@ -151,6 +151,10 @@ ROUTES: dict[str, Any] = {
     "unknown-security-list": PageList(lambda a: [a.data.unknown_security.ticker]),
     "unknown-security-add": PageObject(lambda a: a.data.unknown_security, methods=("post",)),
     "unknown-security-map": PageObject(lambda a: a.data.unknown_security, methods=("post",)),
+    # The data manager's dashboard (accounts.views_data_dashboard).
+    "data-dashboard": PageList(lambda a: [a.data.unknown_security.ticker, _feed_url(a),
+                                          a.data.corporate_action.action_id,
+                                          a.data.reconciliation_break.reason]),
     "data-exceptions": PageList(lambda a: [a.data.hold.reason,
                                            a.data.reconciliation_break.reason]),
     "corporate-action-list": PageList(lambda a: [a.data.corporate_action.action_id]),
