@@ -54,6 +54,8 @@ ROLE_MATRIX: dict[str, dict[str, ScopeName]] = {
     "order.view": {OVL: ALL, CMP: ALL},
     "order.execute": {},
     "audit.view": {CMP: ALL},
+    # Compliance's home: the latest run's compliance review list and compliance holds.
+    "compliance_list.view": {CMP: ALL},
     # Analysis records (reports): advisors see their accounts' records; exports of a period
     # for a regulator by compliance and management.
     "record.view": {ADV: ASSIGNED, OVL: ALL, CMP: ALL, MGT: ALL},

@@ -48,6 +48,7 @@ urlpatterns = [
     path("workflow/dispositions/", include("workflow.urls_dispositions")),
     path("workflow/batches/", include("workflow.urls_batches")),
     path("records/", include("reports.urls")),
+    path("compliance/", include("reports.urls_compliance")),
     path("reports/", include("reports.urls_reports")),
     path("advisor/", include("optimizer.urls_advisor")),
     path("overlay/", include("workflow.urls_overlay")),

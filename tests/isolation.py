@@ -345,7 +345,22 @@ ROUTES: dict[str, Any] = {
     "report-run-list": PageList(lambda a: [_report_run(a).start.isoformat()]),
     "report-run-pdf": PageObject(lambda a: _report_run(a)),
     "report-run-csv": PageObject(lambda a: _report_run(a)),
+    # Compliance's pages (reports.views_compliance): a compliance hold, an audited change.
+    "compliance-dashboard": PageList(lambda a: [_compliance_hold(a)]),
+    "audit-history": PageList(lambda a: [_audited_change(a)]),
 }
+
+
+def _compliance_hold(a: Any) -> str:
+    from tests.reports.compliance_rows import compliance_hold_reason
+
+    return compliance_hold_reason(a.personas)
+
+
+def _audited_change(a: Any) -> str:
+    from tests.reports.compliance_rows import audited_change_reason
+
+    return audited_change_reason(a.personas)
 
 
 def _report_run(a: Any) -> Any:

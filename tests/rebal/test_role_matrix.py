@@ -40,6 +40,7 @@ release_control.manage    . . a a . . a
 order.view                . . a a . . a
 order.execute             . . . . . . a
 audit.view                . . . a . . a
+compliance_list.view      . . . a . . a
 record.view               s . a a a . a
 record.export             . . . a a . a
 report.view               s . a a a . a
