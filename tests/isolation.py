@@ -285,6 +285,7 @@ ROUTES: dict[str, Any] = {
     # The live count counts the caller's own firm's accounts; nothing of A's to mark.
     "filter-count": PageList(lambda a: []),
     "filter-edit": PageObject(lambda a: _workflow(a).saved_filter, methods=("get", "post")),
+    "filter-saved-count": PageObject(lambda a: _workflow(a).saved_filter),
     "api:saved-filter-list": ApiList(lambda a: {_workflow(a).saved_filter.pk}),
     "api:saved-filter-detail": ApiObject(lambda a: _workflow(a).saved_filter, extra={
         "name": "attack", "query": {"all": []}, "shared": "true"}),

@@ -8,4 +8,5 @@ urlpatterns = [
     path("count/", views_filters.filter_count, name="filter-count"),
     path("row/", views_filters.filter_row, name="filter-row"),
     path("<int:pk>/", views_filters.filter_edit, name="filter-edit"),
+    path("<int:pk>/count/", views_filters.filter_saved_count, name="filter-saved-count"),
 ]

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import Account, CustomField
 from rebal.access import access_object
+from rebal.listing import listing
 from rebal.permissions import scope_for
 from rebal.views.base import firm_page
 from workflow.filters import describe
@@ -23,6 +24,7 @@ from workflow.filters.visible import accounts_visible_matching
 from workflow.models import SavedFilter
 from workflow.services.filters import saved_filter_save
 
+FILTER_SORTS = {"name": "name", "updated": "updated_at", "created": "created_at"}
 LIST_OPERATORS = {"in", "not_in", "any_of", "none_of", "between"}
 
 
@@ -104,11 +106,21 @@ def _count_context(request: HttpRequest, query: Any) -> dict[str, Any]:
 
 @firm_page("filter.view")
 def filter_list(request: HttpRequest) -> HttpResponse:
-    filters = SavedFilter.objects.for_user(request.user, "filter.view").order_by("name", "pk")
-    rows = [{"filter": f, "describe": describe(f.query), "count": _count(request, f.query)[0]}
-            for f in filters]
+    """The filters, a page at a time; each one's count of accounts is asked for by the page
+    once shown (one query per filter, each over the whole book, would hold the page back)."""
+    filters = SavedFilter.objects.for_user(request.user, "filter.view")
+    shown = listing(request, filters, sorts=FILTER_SORTS, search=("name", "description"))
     return render(request, "workflow/filter_list.html", {
-        "rows": rows, "may_manage": scope_for(request.user, "filter.manage") is not None})
+        **shown, "rows": [{"filter": f, "describe": describe(f.query)} for f in shown["page"]],
+        "may_manage": scope_for(request.user, "filter.manage") is not None})
+
+
+@firm_page("filter.view")
+def filter_saved_count(request: HttpRequest, pk: int) -> HttpResponse:
+    """htmx: how many accounts (of those the person may see) a saved filter selects now."""
+    saved = access_object(SavedFilter, request.user, "filter.view", pk=pk)
+    count = _count(request, saved.query)[0]
+    return HttpResponse("—" if count is None else f"{count:,}")
 
 
 def _builder(request: HttpRequest, saved: SavedFilter | None) -> HttpResponse:

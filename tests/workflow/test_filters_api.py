@@ -105,3 +105,7 @@ def test_the_builder_page_counts_live_and_saves(alice_firm):
         {"not": {"field": "has_hold", "op": "is", "value": "false"}}]}
     listed = overlay.get("/workflow/filters/").content.decode()
     assert "Platinum" in listed
+    # The list counts each filter after the page is shown, through the filter's own address:
+    # Platinum (F-1, F-3) or on hold (F-3 data, F-5 suspended).
+    assert f'hx-get="/workflow/filters/{made.pk}/count/"' in listed
+    assert overlay.get(f"/workflow/filters/{made.pk}/count/").content.decode() == "3"
