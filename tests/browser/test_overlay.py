@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import urllib.request
 from dataclasses import dataclass
+from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
@@ -41,8 +42,9 @@ def build_overlay_book() -> OverlayBook:
     from rebal.models import Role, Scope
     from tests.live import create_live_firm
     from tests.workflow.trade_book import trade_book
-    from workflow.models import TradeBatch
+    from workflow.models import SettingsRule, TradeBatch
     from workflow.services.batches import batches_create_for_run
+    from workflow.services.release import release_control_update
 
     live = create_live_firm("OVLB")
     domain = f"{live.firm.code.lower()}.test"
@@ -58,6 +60,11 @@ def build_overlay_book() -> OverlayBook:
     book = trade_book(SimpleNamespace(firm=live.firm, admin=live.admin))
     with firm_context(live.firm):
         batches_create_for_run(run_id=book.run.pk)
+        with audit_context(system_job="tests"):
+            SettingsRule.objects.create(name="Platinum clients: loose tracking",
+                                        query={"all": []}, values={"tracking": "loose"})
+        release_control_update(releases_stopped=False, max_order_value=Decimal("250000"),
+                               reason="the desk's single-order limit", acting_user=live.admin)
         review = TradeBatch.objects.get(run=book.run, disposition="review")
     return OverlayBook(live.firm.code, managers[0].email, managers[1].email, review.pk, token)
 
@@ -100,6 +107,8 @@ def test_an_edit_needs_a_second_overlay_manager_then_the_oms_sees_the_orders(
     expect(page.get_by_test_id("suspended-account")).to_have_count(2)
     expect(page.get_by_test_id("held-accounts")).to_contain_text("bad lot row")
     expect(page.get_by_test_id("release-state")).to_have_text("Running")
+    expect(page.get_by_test_id("order-limit")).to_have_text("$250,000.00 per order")
+    expect(page.get_by_test_id("settings-rule")).to_contain_text("tracking: loose")
     page.screenshot(path=str(ARTIFACTS / "overlay-dashboard.png"), full_page=True)
     queue.get_by_role("link", name="Turnover").click()  # sorted in the database
     expect(page).to_have_url(f"{live_site.url}/overlay/?sort=turnover")
