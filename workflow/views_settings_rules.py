@@ -9,28 +9,38 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from accounts.models import Account
 from accounts.settings_catalog import CATALOG, RULE
 from rebal.access import access_object
+from rebal.listing import listing
 from rebal.permissions import can
 from rebal.views.base import firm_page
 from workflow.filters import describe
-from workflow.models import SavedFilter, SettingsRule
+from workflow.models import SavedFilter, SettingsChangeSet, SettingsRule
 from workflow.services.settings_rules import settings_rule_apply, settings_rule_preview
 
+RULE_SORTS = {"order": "position", "name": "name", "exempt": "exempt",
+              "applied": "last_applied_at"}
 RULE_SETTINGS = [s for s in CATALOG.values() if RULE in s.layers]
 
 
 @firm_page("settings_rule.view")
 def settings_rule_list(request: HttpRequest) -> HttpResponse:
-    rules = SettingsRule.objects.for_user(request.user, "settings_rule.view").order_by(
-        "position", "pk")
+    last = SettingsChangeSet.objects.filter(rule=OuterRef("pk")).order_by("-applied_at", "-pk")
+    rules = (SettingsRule.objects.for_user(request.user, "settings_rule.view")
+             .annotate(exempt=Count("exemptions"),
+                       last_applied_at=Subquery(last.values("applied_at")[:1]),
+                       last_reason=Subquery(last.values("reason")[:1])))
+    if request.GET.get("active") in ("yes", "no"):
+        rules = rules.filter(is_active=request.GET["active"] == "yes")
+    shown = listing(request, rules, sorts=RULE_SORTS, search=("name",))
     return render(request, "workflow/settings_rule_list.html", {
-        "rows": [{"rule": r, "describe": describe(r.query), "exempt": r.exemptions.count(),
-                  "last": r.change_sets.first()} for r in rules],
+        **shown, "rows": [{"rule": r, "describe": describe(r.query)} for r in shown["page"]],
+        "active": request.GET.get("active", ""),
         "may_manage": can(request.user, "settings_rule.manage")})
 
 

@@ -135,5 +135,10 @@ def test_the_rule_page_previews_then_applies(alice_firm):
     assert (change_set.accounts_affected, change_set.reason) == (1, "Gold clients asked")
     listed = client.get("/workflow/settings-rules/").content.decode()
     assert "Gold loose" in listed and "Gold clients asked" in listed
+    assert '<td class="num">1</td>' in listed  # F-6 exempt
+    assert "Gold loose" not in client.get("/workflow/settings-rules/",
+                                          {"active": "no"}).content.decode()
+    assert "Gold loose" not in client.get("/workflow/settings-rules/",
+                                          {"q": "silver"}).content.decode()
     client.force_login(alice_firm.advisor)
     assert client.get("/workflow/settings-rules/").status_code == 403
