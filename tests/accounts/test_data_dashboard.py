@@ -123,7 +123,7 @@ def test_an_empty_firm_has_a_calm_dashboard(data_client):
 
     assert texts(html, "no-schedules")
     assert texts(html, "data-totals") == [
-        "0 of today's 0 files missing 0 accounts held for data errors 0 unknown securities "
+        "0 files missing: no feed schedules 0 accounts held for data errors 0 unknown securities "
         "0 reconciliation breaks"]
     assert "No reconciliation breaks." in html and "Every action is applied." in html
 
