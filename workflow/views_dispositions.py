@@ -22,6 +22,8 @@ from workflow.models import (
 
 DISPOSITION_SORTS = {"account": "account__account_number", "disposition": "disposition",
                      "rule": "rule"}
+POLICY_SORTS = {"target": "target", "priority": "priority", "name": "name",
+                "approved": "approved_at"}
 
 
 @firm_page("disposition.view")
@@ -49,5 +51,10 @@ def run_dispositions(request: HttpRequest, pk: int) -> HttpResponse:
 def policy_list(request: HttpRequest) -> HttpResponse:
     policies = DispositionPolicy.objects.for_user(request.user, "policy.view").select_related(
         "approved_by")
+    target = request.GET.get("target", "")
+    if target in DispositionPolicy.Target.values:
+        policies = policies.filter(target=target)
+    shown = listing(request, policies, sorts=POLICY_SORTS, search=("name",))
     return render(request, "workflow/policy_list.html", {
-        "rows": [{"policy": p, "describe": describe(p.query)} for p in policies]})
+        **shown, "rows": [{"policy": p, "describe": describe(p.query)} for p in shown["page"]],
+        "target": target, "targets": DispositionPolicy.Target.choices})

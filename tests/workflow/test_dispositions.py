@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from datetime import timedelta
 
 import pytest
@@ -150,5 +151,14 @@ def test_the_dispositions_page_shows_each_account_with_its_rule(alice_firm):
     assert "F-3" in only.content.decode() and "F-1" not in only.content.decode()
     policies = client.get("/workflow/dispositions/policies/").content.decode()
     assert "Data errors" in policies and "v1" in policies
+    suspending = client.get("/workflow/dispositions/policies/", {"target": "suspend"})
+    assert "Data errors" in suspending.content.decode()
+    assert "Data errors" not in client.get("/workflow/dispositions/policies/",
+                                           {"target": "auto_trade"}).content.decode()
+    searched = client.get(f"/workflow/dispositions/runs/{run.pk}/", {"q": "F-3"})
+    assert "F-3" in searched.content.decode() and "F-1<" not in searched.content.decode()
+    backwards = client.get(f"/workflow/dispositions/runs/{run.pk}/", {"sort": "-account"})
+    numbers = re.findall(r">(F-\d)</a>", backwards.content.decode())
+    assert numbers == sorted(numbers, reverse=True) and len(numbers) == len(book.accounts)
     client.force_login(alice_firm.advisor)
     assert client.get(f"/workflow/dispositions/runs/{run.pk}/").status_code == 404
