@@ -9,9 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlencode
 
-from django.core.paginator import Paginator
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -26,10 +24,9 @@ from models_hub.models import (
     SecurityModel,
 )
 from rebal.access import access_object
+from rebal.listing import listing
 from rebal.permissions import can
 from rebal.views.base import firm_page
-
-PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
@@ -70,7 +67,7 @@ LISTINGS = {
         ("Proposed by", "author__email"), ("Proposed", "created_at")), "code",
         "ipc-change-detail"),
 }
-TABS = [(key, listing.title.split(" (")[0]) for key, listing in LISTINGS.items()]
+TABS = [(key, spec.title.split(" (")[0]) for key, spec in LISTINGS.items()]
 
 
 def _percent(value: Any) -> str:
@@ -78,31 +75,19 @@ def _percent(value: Any) -> str:
 
 
 def _list(request: HttpRequest, key: str) -> HttpResponse:
-    listing = LISTINGS[key]
-    fields = [field for _, field in listing.columns]
-    sort = request.GET.get("sort", fields[0])
-    if sort.lstrip("-") not in fields:
-        sort = fields[0]
-    rows = listing.model.objects.for_user(request.user, "model.view")  # type: ignore[attr-defined]
-    query = request.GET.get("q", "").strip()
-    if query:
-        rows = rows.filter(**{f"{listing.search}__icontains": query})
+    spec = LISTINGS[key]
+    fields = [field for _, field in spec.columns]
+    rows = spec.model.objects.for_user(request.user, "model.view")  # type: ignore[attr-defined]
     if key == "changes" and request.GET.get("status"):
         rows = rows.filter(status=request.GET["status"])
-    rows = rows.order_by(sort, "pk").values("pk", *fields)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = listing(request, rows.values("pk", *fields), sorts={f: f for f in fields},
+                    search=(spec.search,))
     percents = {"max_change", "min_weight", "max_weight"}
     table = [(row["pk"], [_percent(row[f]) if f in percents else ("—" if row[f] in (None, "")
                                                                    else row[f])
-                          for f in fields]) for row in page]
-    keep = {k: v for k, v in (("q", query), ("sort", sort)) if v}
-    headers = [(label, field, f"-{field}" if sort == field else field,
-                "ascending" if sort == field else "descending" if sort == f"-{field}" else "")
-               for label, field in listing.columns]
+                          for f in fields]) for row in shown["page"]]
     return render(request, "models_hub/ipc_list.html", {
-        "listing": listing, "key": key, "tabs": TABS, "page": page, "table": table,
-        "headers": headers, "q": query, "query": urlencode(keep),
-        "search_query": urlencode({"q": query}) if query else "",
+        **shown, "listing": spec, "key": key, "tabs": TABS, "table": table,
         "may_edit": can(request.user, "model.edit")})
 
 
