@@ -3,7 +3,10 @@
 The export is deterministic (records in trade-date and id order, keys sorted, no time of
 export inside), so exporting the same period again gives the same checksum as long as nothing
 was appended to the records' trade events since. Written to a spooled temporary file while
-hashing, records read in pages: a large period does not sit in memory.
+hashing, records read in pages: a large period does not sit in memory. A period of more than
+`reports.record_exports.IMMEDIATE_RECORDS` records is exported in the background instead, in
+chunks built from the same pieces (`csv_part`, `json_records`…), so its file is byte for byte
+the one an immediate export of the same records would give.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import hashlib
 import io
 import json
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import IO, Any
@@ -63,35 +66,72 @@ class _Hashing(io.RawIOBase):
         return len(chunk)
 
 
-def _details(records: QuerySet[Analysis]) -> Iterator[RecordDetail]:
-    ids = list(records.order_by("trade_date", "pk").values_list("pk", flat=True))
+def details_of(ids: list[int]) -> Iterator[RecordDetail]:
+    """The records of `ids`, in that order, read a page at a time."""
     for start in range(0, len(ids), PAGE):
         page = ids[start:start + PAGE]
         found = Analysis.objects.select_related(*RECORD_SELECT).in_bulk(page)
         yield from record_details([found[pk] for pk in page])
 
 
+def export_order(records: QuerySet[Analysis]) -> QuerySet[Analysis]:
+    return records.order_by("trade_date", "pk")
+
+
+def _details(records: QuerySet[Analysis]) -> Iterator[RecordDetail]:
+    return details_of(list(export_order(records).values_list("pk", flat=True)))
+
+
 def _dumps(value: Any) -> str:
     return json.dumps(value, cls=DjangoJSONEncoder, sort_keys=True, separators=(",", ":"))
 
 
-def _write_json(out: io.TextIOWrapper, records: QuerySet[Analysis], header: dict[str, Any]
-                ) -> int:
-    """{"export": header, "records": [...], "settings": {sha: content}, "targets": {...}}."""
-    settings: dict[str, Any] = {}
-    targets: dict[str, Any] = {}
-    out.write('{"export":' + _dumps(header) + ',"records":[')
-    count = 0
-    for detail in _details(records):
+def export_header(*, firm_code: str, start: date | None, end: date | None) -> dict[str, Any]:
+    return {"firm": firm_code, "from": start, "to": end,
+            "format": "Rebal analysis records, one per account analysis"}
+
+
+def export_filename(*, firm_code: str, start: date | None, end: date | None,
+                    file_format: str) -> str:
+    return f"records_{firm_code}_{start or 'start'}_{end or 'end'}.{file_format}"
+
+
+def json_opening(header: dict[str, Any]) -> str:
+    return '{"export":' + _dumps(header) + ',"records":['
+
+
+def json_records(details: Iterable[RecordDetail], *, first: bool, settings: dict[str, Any],
+                 targets: dict[str, Any]) -> tuple[str, int]:
+    """The records as JSON array members (with a leading comma unless `first`), gathering
+    the settings and target contents they reference into `settings` and `targets`."""
+    out, count = [], 0
+    for detail in details:
         analysis = detail.analysis
         if analysis.settings_content:
             settings[analysis.settings_content.sha256] = analysis.settings_content.content
         if analysis.target_content:
             targets[analysis.target_content.sha256] = analysis.target_content.content
-        out.write(("," if count else "") + _dumps(record_document(detail, with_contents=False)))
+        out.append(("" if first and not count else ",")
+                   + _dumps(record_document(detail, with_contents=False)))
         count += 1
-    out.write('],"settings":' + _dumps(settings) + ',"targets":' + _dumps(targets) + "}\n")
-    return count
+    return "".join(out), count
+
+
+def json_closing(settings: dict[str, Any], targets: dict[str, Any]) -> str:
+    return '],"settings":' + _dumps(settings) + ',"targets":' + _dumps(targets) + "}\n"
+
+
+def csv_part(details: Iterable[RecordDetail], *, header: bool) -> tuple[str, int]:
+    """CSV lines of the records (one per proposed trade), after the header if asked."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    if header:
+        writer.writerow(CSV_COLUMNS)
+    count = 0
+    for detail in details:
+        writer.writerows(_csv_rows(detail))
+        count += 1
+    return out.getvalue(), count
 
 
 def _csv_rows(detail: RecordDetail) -> Iterator[list[Any]]:
@@ -126,22 +166,20 @@ def records_export(*, records: QuerySet[Analysis], firm_code: str, start: date |
     spool = tempfile.SpooledTemporaryFile(max_size=64 * 1024 * 1024)  # noqa: SIM115
     hashing = _Hashing(spool)
     out = io.TextIOWrapper(io.BufferedWriter(hashing), encoding="utf-8", newline="")
+    details = _details(records)
     if file_format == "json":
-        count = _write_json(out, records, {
-            "firm": firm_code, "from": start, "to": end,
-            "format": "Rebal analysis records, one per account analysis"})
+        settings: dict[str, Any] = {}
+        targets: dict[str, Any] = {}
+        out.write(json_opening(export_header(firm_code=firm_code, start=start, end=end)))
+        text, count = json_records(details, first=True, settings=settings, targets=targets)
+        out.write(text + json_closing(settings, targets))
     else:
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(CSV_COLUMNS)
-        seen: set[int] = set()
-        for detail in _details(records):
-            seen.add(detail.analysis.pk)
-            writer.writerows(_csv_rows(detail))
-        count = len(seen)
+        text, count = csv_part(details, header=True)
+        out.write(text)
     out.flush()
     out.detach().detach()
     spool.seek(0)
-    period = f"{start or 'start'}_{end or 'end'}"
     return Export(file=spool, sha256=hashing.digest.hexdigest(), size=hashing.size,
-                  records=count, filename=f"records_{firm_code}_{period}.{file_format}",
+                  records=count, filename=export_filename(firm_code=firm_code, start=start,
+                                                          end=end, file_format=file_format),
                   content_type=FORMATS[file_format])

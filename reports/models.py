@@ -1,4 +1,5 @@
-"""What the reports keep: the firm's responses to the health check's calls to action."""
+"""What the reports keep: the firm's responses to the health check's calls to action, background
+report runs and background records exports."""
 
 from __future__ import annotations
 
@@ -84,3 +85,58 @@ class ReportRun(FirmOwnedModel):
     def percent_done(self) -> int:
         return (100 * self.accounts_done // self.accounts_total if self.accounts_total
                 else 100 * (self.status == self.Status.DONE))
+
+
+class RecordExport(FirmOwnedModel):
+    """A large records export made in the background: the filters and period it was asked
+    for, its progress over the records, and the file with its SHA-256 once done."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    file_format = models.CharField(max_length=4)
+    # The filters as asked (RecordFilterSet's parameters), and the newest record then: records
+    # appended while the export runs are left out, so the chunks see one fixed set.
+    query = models.JSONField(default=dict)
+    through_record = models.BigIntegerField()
+    start = models.DateField(null=True, blank=True)
+    end = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    requested_by_label = models.CharField(max_length=200)  # the person's email or the token
+    records_total = models.PositiveIntegerField(default=0)
+    records_done = models.PositiveIntegerField(default=0)
+    chunk = models.PositiveIntegerField(default=1000)  # records a task writes
+    # The JSON export's settings and target contents met so far (by SHA-256), written last.
+    partial = models.JSONField(default=dict)
+    file = models.BinaryField(null=True, blank=True)
+    filename = models.CharField(max_length=200, blank=True, default="")
+    sha256 = models.CharField(max_length=64, blank=True, default="")
+    size = models.PositiveBigIntegerField(default=0)
+    error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    @property
+    def percent_done(self) -> int:
+        return (100 * self.records_done // self.records_total if self.records_total
+                else 100 * (self.status == self.Status.DONE))
+
+
+class RecordExportPart(FirmOwnedModel):
+    """One chunk's bytes of a background export, joined in order when the last is written."""
+
+    export = models.ForeignKey(RecordExport, on_delete=models.CASCADE, related_name="parts")
+    offset = models.PositiveIntegerField()  # the first record's position in the export
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["export", "offset"],
+                                               name="record_export_part_offset")]

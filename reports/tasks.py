@@ -1,10 +1,12 @@
-"""Report tasks: a chunk of a background report, and the monthly schedule (Celery beat)."""
+"""Report tasks: a chunk of a background report or records export, and the monthly schedule
+(Celery beat)."""
 
 from __future__ import annotations
 
 from django.utils import timezone
 
 from rebal.celery import app, firm_task
+from reports.record_exports import record_export_continue
 from reports.report_runs import monthly_report_request, report_run_continue
 
 OPTIONS = {"acks_late": True, "reject_on_worker_lost": True}
@@ -30,3 +32,8 @@ def monthly_reports_all() -> int:
     for firm_id in firm_ids:
         monthly_report_task.delay(firm_id=firm_id)
     return len(firm_ids)
+
+
+@firm_task(name="reports.record_export_chunk", **OPTIONS)
+def record_export_chunk_task(*, firm_id: int, export_id: int, offset: int) -> None:
+    record_export_continue(export_id=export_id, offset=offset)

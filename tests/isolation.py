@@ -332,7 +332,12 @@ ROUTES: dict[str, Any] = {
     # Analysis records (reports pages and API); the exports carry the records' summaries.
     "record-list": PageList(lambda a: [_record(a).summary]),
     "record-detail": PageObject(lambda a: _record(a)),
-    "record-export": PageList(lambda a: []),  # a form; an export is the firm's own records
+    "record-export": PageList(lambda a: [_record_export(a).sha256]),  # the form and exports
+    "record-export-rows": PageList(lambda a: [_record_export(a).sha256]),
+    "record-export-download": PageObject(lambda a: _record_export(a)),
+    "api:record-export-list": ApiList(lambda a: {_record_export(a).pk}),
+    "api:record-export-detail": ApiObject(lambda a: _record_export(a), methods=("get",)),
+    "api:record-export-api-download": ApiObject(lambda a: _record_export(a), methods=("get",)),
     "api:record-list": ApiList(lambda a: {_record(a).pk}),
     "api:record-detail": ApiObject(lambda a: _record(a), methods=("get",)),
     "api:record-export": ApiExport(lambda a: [_record(a).summary]),
@@ -368,6 +373,12 @@ def _report_run(a: Any) -> Any:
     from tests.reports.report_run_rows import report_run_row
 
     return report_run_row(a.personas)
+
+
+def _record_export(a: Any) -> Any:
+    from tests.reports.record_export_rows import record_export_row
+
+    return record_export_row(a.personas)
 
 
 def _record(a: Any) -> Any:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from rest_framework import serializers
 
 from optimizer.models import Analysis
+from reports.models import RecordExport
 from reports.records import record_document, record_summary
 from reports.selectors import record_detail
 
@@ -60,3 +62,23 @@ class ExportChecksumSerializer(serializers.Serializer):
     size = serializers.IntegerField()
     records = serializers.IntegerField()
     filename = serializers.CharField()
+
+
+class RecordExportSerializer(serializers.ModelSerializer):
+    """A background records export: its progress, and its file's SHA-256 once done."""
+
+    percent_done = serializers.IntegerField(read_only=True)
+    download = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RecordExport
+        fields = ["id", "file_format", "query", "start", "end", "status", "requested_by_label",
+                  "records_total", "records_done", "percent_done", "filename", "sha256", "size",
+                  "error", "created_at", "finished_at", "download"]
+        read_only_fields = fields
+
+    def get_download(self, export: RecordExport) -> str | None:
+        """Where the file is, once done."""
+        if export.status != RecordExport.Status.DONE:
+            return None
+        return reverse("api:record-export-api-download", kwargs={"pk": export.pk})
