@@ -13,6 +13,7 @@ from django.utils import timezone
 from dataops.models import FeedFile
 from dataops.services.monitoring import expected_files
 from rebal.firm_context import firm_context
+from rebal.listing import FIRM_SEARCH, FIRM_SORTS, FIRMS_PER_PAGE, listing
 from rebal.models import Alert, Firm
 
 
@@ -39,5 +40,7 @@ def operations_feeds(request: HttpRequest) -> HttpResponse:
     """Hosting staff only; to everyone else the page does not exist."""
     if not request.user.is_authenticated or not request.user.is_platform_operator:  # type: ignore[union-attr]
         raise Http404
-    rows = [firm_transfers(firm) for firm in Firm.objects.filter(is_active=True).order_by("code")]
-    return render(request, "dataops/operations_feeds.html", {"rows": rows})
+    shown = listing(request, Firm.objects.filter(is_active=True), sorts=FIRM_SORTS,
+                    search=FIRM_SEARCH, per_page=FIRMS_PER_PAGE)
+    return render(request, "dataops/operations_feeds.html", {
+        **shown, "rows": [firm_transfers(firm) for firm in shown["page"]]})

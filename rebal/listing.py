@@ -46,3 +46,9 @@ def listing(request: HttpRequest, rows: QuerySet, *, sorts: Mapping[str, str],
         "query": urlencode(kept),
         "sort_query": urlencode([(key, value) for key, value in kept if key != "sort"]),
     }
+
+
+# The platform operator's pages list firms (a card of monitoring rows each), a page at a time.
+FIRM_SORTS = {"code": "code", "name": "name"}
+FIRM_SEARCH = ("code", "name")
+FIRMS_PER_PAGE = 20

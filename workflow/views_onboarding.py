@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllow
 from django.shortcuts import redirect, render
 
 from rebal.firm_context import firm_context
+from rebal.listing import FIRM_SEARCH, FIRM_SORTS, FIRMS_PER_PAGE, listing
 from rebal.models import Firm, Membership
 from workflow.models import NightlyPolicy
 from workflow.services.onboarding import firm_offboard, firm_onboard
@@ -56,8 +57,15 @@ class OnboardForm(forms.Form):
 
 def firm_list(request: HttpRequest) -> HttpResponse:
     _require_operator(request)
-    rows = [_firm_row(firm) for firm in Firm.objects.order_by("code")]
-    return render(request, "workflow/operations_firms.html", {"rows": rows})
+    return _firm_list_page(request)
+
+
+def _firm_list_page(request: HttpRequest, errors: list[str] | None = None) -> HttpResponse:
+    shown = listing(request, Firm.objects.all(), sorts=FIRM_SORTS, search=FIRM_SEARCH,
+                    per_page=FIRMS_PER_PAGE)
+    return render(request, "workflow/operations_firms.html", {
+        **shown, "rows": [_firm_row(firm) for firm in shown["page"]], "errors": errors},
+        status=400 if errors else 200)
 
 
 def firm_new(request: HttpRequest) -> HttpResponse:
@@ -91,7 +99,5 @@ def firm_offboard_view(request: HttpRequest) -> HttpResponse:
     try:
         firm_offboard(firm=firm, acting_user=request.user, reason=request.POST.get("reason", ""))
     except ValidationError as error:
-        rows = [_firm_row(each) for each in Firm.objects.order_by("code")]
-        return render(request, "workflow/operations_firms.html",
-                      {"rows": rows, "errors": error.messages}, status=400)
+        return _firm_list_page(request, error.messages)
     return redirect("operations-firms")

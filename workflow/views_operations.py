@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from rebal.firm_context import firm_context
+from rebal.listing import FIRM_SEARCH, FIRM_SORTS, FIRMS_PER_PAGE, listing
 from rebal.models import Alert, Firm
 from workflow.models import NightlyRun
 from workflow.selectors import RunProgress, run_progress
@@ -35,5 +36,7 @@ def operations_runs(request: HttpRequest) -> HttpResponse:
     """Hosting staff only; to everyone else the page does not exist."""
     if not request.user.is_authenticated or not request.user.is_platform_operator:  # type: ignore[union-attr]
         raise Http404
-    rows = [firm_runs(firm) for firm in Firm.objects.filter(is_active=True).order_by("code")]
-    return render(request, "workflow/operations_runs.html", {"rows": rows})
+    shown = listing(request, Firm.objects.filter(is_active=True), sorts=FIRM_SORTS,
+                    search=FIRM_SEARCH, per_page=FIRMS_PER_PAGE)
+    return render(request, "workflow/operations_runs.html", {
+        **shown, "rows": [firm_runs(firm) for firm in shown["page"]]})

@@ -23,5 +23,7 @@ def test_operator_sees_every_firms_transfer_status(client, alice_firm, bob_firm)
     rows = page.split('data-testid="operations-firm"')[1:]
     assert len(rows) == 2
     assert '<strong class="error">1</strong>' in rows[1]  # BOB's late file
+    searched = client.get("/operations/feeds/", {"q": "bob"}).content.decode()
+    assert len(searched.split('data-testid="operations-firm"')[1:]) == 1 and "BOB" in searched
     # Monitoring only: no client names.
     assert alice_firm.account.name not in page and bob_firm.household.name not in page

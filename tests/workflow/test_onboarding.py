@@ -71,6 +71,7 @@ def test_an_operator_onboards_a_firm_that_then_runs_its_first_cycle(
         assert (schedule.start_time, schedule.deadline_time) == (time(5, 45), time(7, 30))
         assert DispositionPolicy.objects.filter(is_active=True).count() >= 3
     assert "NEWCO" in client.get("/operations/firms/").content.decode()
+    assert "NEWCO" not in client.get("/operations/firms/", {"q": "alice"}).content.decode()
 
     admin = Client()
     signed_in = admin.post("/auth/login/", {"username": "admin@newco.test", "password": password})
