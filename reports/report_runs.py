@@ -1,7 +1,8 @@
 """Firm taxes-saved reports generated in the background, in chunks of accounts so that the
 run row shows the progress of a large firm: each chunk is its own task and transaction,
-appends its CSV rows, PDF lines and totals to the run, and queues the next; the last prints
-the PDF. Requested on demand (`report_run_request`) and monthly for the previous month.
+appends its CSV rows, PDF lines and totals (firm, advisors, teams) to the run, and queues the
+next; the last prints the PDF. Requested on demand (`report_run_request`) and monthly for the
+previous month.
 """
 
 from __future__ import annotations
@@ -80,13 +81,16 @@ def report_run_chunk(*, run_id: int, offset: int, chunk: int = CHUNK) -> int | N
                .values_list("pk", flat=True)[offset:offset + chunk])
     report = taxes_saved_report(accounts=Account.objects.filter(pk__in=ids), start=run.start,
                                 end=run.end)
-    partial = run.partial or {"csv": "", "lines": [], "firm": {}, "advisors": {}}
+    partial = run.partial or {"csv": "", "lines": [], "firm": {}, "advisors": {}, "teams": {}}
     partial["csv"] += taxes_saved_csv(report, header=False)
     partial["lines"] += [account_line(row) for row in report.rows]
     partial["firm"] = _merge(partial["firm"], report.firm)
     for advisor in report.advisors:
         partial["advisors"][advisor.name] = _merge(partial["advisors"].get(advisor.name, {}),
                                                    advisor)
+    teams = partial.setdefault("teams", {})
+    for team in report.teams:
+        teams[team.name] = _merge(teams.get(team.name, {}), team)
     run.partial, run.status = partial, ReportRun.Status.RUNNING
     run.accounts_done = offset + len(ids)
     if len(ids) == chunk and run.accounts_done < Account.objects.count():
@@ -102,7 +106,8 @@ def _finish(run: ReportRun) -> None:
     report = TaxesSavedReport(
         run.start, run.end, [], _totals(partial["firm"]) if partial["firm"] else Totals("Firm"),
         [_totals(partial["advisors"][name]) for name in sorted(partial["advisors"])],
-        months_of(Account.objects.values("pk"), run.start, run.end))
+        months_of(Account.objects.values("pk"), run.start, run.end),
+        [_totals(partial["teams"][name]) for name in sorted(partial.get("teams", {}))])
     run.pdf = taxes_saved_pdf(report, firm=firm, title=f"Taxes saved — {firm.name}",
                               lines=partial["lines"])
     run.csv = taxes_saved_csv(report) + partial["csv"]

@@ -23,7 +23,7 @@ CSV_HEADER = ("account_number", "name", "advisor", "taxable", "filing_status",
               "naive_long_term", "tax_aware_tax", "naive_tax", "taxes_saved", "percent_of_value",
               "deferred", "permanently_saved", "short_term_carryforward",
               "long_term_carryforward", "short_term_carryforward_at_start",
-              "long_term_carryforward_at_start")
+              "long_term_carryforward_at_start", "team")
 # (heading, width) of the firm PDF's fixed-width account lines
 LINE_COLUMNS = (("Account", 14), ("Advisor", 26), ("Value", 16), ("Naive tax", 13),
                 ("Tax-aware tax", 14), ("Saved", 12), ("% value", 8), ("Deferred", 12),
@@ -42,7 +42,7 @@ def _csv_row(row: AccountTaxesSaved) -> list[Any]:
             row.naive.short_term, row.naive.long_term, s.tax_aware, s.tax_naive, s.saved,
             row.percent if row.percent is not None else "", s.deferred, s.permanent,
             s.carryforward.short_term, s.carryforward.long_term, row.carried_in.short_term,
-            row.carried_in.long_term]
+            row.carried_in.long_term, row.team]
 
 
 def taxes_saved_csv(report: TaxesSavedReport, *, header: bool = True) -> str:

@@ -1,5 +1,7 @@
 """The taxes-saved report: the method of `reports.taxes_saved` applied to the stored analyses
-of the accounts a person may see, for a period, per account, advisor and firm.
+of the accounts a person may see, for a period, per account, advisor, team and firm. An
+account's team is its advisor's (`rebal.selectors.team_by_email`: the advisor named on the
+account record, by e-mail, a member of the firm in a team).
 
 A day's analysis is the latest stored for the account that day; days whose analysis has no
 tax-naive shadow (the account did not trade, or the shadow could not be solved) compare
@@ -29,6 +31,8 @@ from django.db.models.functions import Cast, ExtractMonth, ExtractYear
 from accounts.models import Account
 from accounts.settings_resolution import effective_settings_batch
 from optimizer.models import Analysis
+from rebal.firm_context import require_firm
+from rebal.selectors import team_by_email
 from reports.taxes_saved import (
     ZERO,
     Carryforward,
@@ -41,6 +45,7 @@ from reports.taxes_saved import (
 )
 
 SETTINGS_CHUNK = 2000
+NO_ADVISOR, NO_TEAM = "(no advisor)", "(no team)"
 MONEY = DecimalField(max_digits=20, decimal_places=2)
 NO_SAVING = Saved(ZERO, ZERO, ZERO, ZERO, ZERO, Carryforward())
 
@@ -62,6 +67,7 @@ class AccountTaxesSaved:
     naive: Realized
     saved: Saved
     carried_in: Carryforward  # its share of the tax entity's carryforwards at the start
+    team: str = ""  # its advisor's team, "" for none
 
     @property
     def rates_text(self) -> str:
@@ -78,7 +84,7 @@ class AccountTaxesSaved:
 
 @dataclass
 class Totals:
-    """Sums over a group of accounts (an advisor's, the firm's)."""
+    """Sums over a group of accounts (an advisor's, a team's, the firm's)."""
 
     name: str
     accounts: int = 0
@@ -113,7 +119,8 @@ class MonthSaving:
 
 @dataclass
 class TaxesSavedReport:
-    """The report for a period: the lines, the advisors' and the firm's totals, by month."""
+    """The report for a period: the lines, the advisors', teams' and the firm's totals, by
+    month."""
 
     start: date
     end: date
@@ -121,6 +128,7 @@ class TaxesSavedReport:
     firm: Totals
     advisors: list[Totals] = field(default_factory=list)
     months: list[MonthSaving] = field(default_factory=list)
+    teams: list[Totals] = field(default_factory=list)
 
 
 def _day_analyses(account_ids: Any, start: date, end: date) -> Any:
@@ -232,6 +240,8 @@ def taxes_saved_report(*, accounts: Any, start: date, end: date) -> TaxesSavedRe
     years = range(start.year, end.year + 1)
     firm = Totals("Firm")
     advisors: dict[str, Totals] = {}
+    teams: dict[str, Totals] = {}
+    team_of = team_by_email(require_firm())
     rows: list[AccountTaxesSaved] = []
     for account in accounts:
         by_year = realized.get(account.pk, {})
@@ -251,11 +261,14 @@ def taxes_saved_report(*, accounts: Any, start: date, end: date) -> TaxesSavedRe
             account.pk, account.account_number, account.name, account.advisor_email,
             profile is not None, profile.filing_status if profile else "",
             profile.rates if profile else None, days, values.get(account.pk, ZERO), aware,
-            naive, saved, carried)
+            naive, saved, carried, team_of.get(account.advisor_email.lower(), ""))
         rows.append(row)
         firm.add(row)
-        advisor = account.advisor_email or "(no advisor)"
+        advisor = account.advisor_email or NO_ADVISOR
         advisors.setdefault(advisor, Totals(advisor)).add(row)
+        team = row.team or NO_TEAM
+        teams.setdefault(team, Totals(team)).add(row)
     return TaxesSavedReport(start, end, rows, firm,
                             sorted(advisors.values(), key=lambda t: t.name),
-                            _months(day_analyses))
+                            _months(day_analyses),
+                            sorted(teams.values(), key=lambda t: t.name) if team_of else [])

@@ -1,5 +1,5 @@
-"""Taxes-saved pages: the firm's (or an advisor's) report and one account's, each as a page,
-a PDF (`?format=pdf`) and a CSV (`?format=csv`), for any period (`from`, `to`)."""
+"""Taxes-saved pages: the firm's (or an advisor's, or a team's) report and one account's, each
+as a page, a PDF (`?format=pdf`) and a CSV (`?format=csv`), for any period (`from`, `to`)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,16 @@ from typing import Any
 
 from django import forms
 from django.core.paginator import Paginator
+from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.models import Account
 from rebal.access import access_object
+from rebal.models import Team
 from rebal.permissions import can
+from rebal.selectors import team_by_email
 from rebal.views.base import firm_page
 from reports.account_charts import account_charts
 from reports.taxes_saved_exports import taxes_saved_context, taxes_saved_csv, taxes_saved_pdf
@@ -24,13 +27,20 @@ PAGE_SIZE = 100
 
 
 class PeriodForm(forms.Form):
-    """The report's period (trade dates, inclusive) and, for the firm's, an advisor."""
+    """The report's period (trade dates, inclusive) and, for the firm's, an advisor or a
+    team."""
 
     start = forms.DateField(label="From", required=False,
                             widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label="To", required=False,
                           widget=forms.DateInput(attrs={"type": "date"}))
     advisor = forms.CharField(label="Advisor (email)", required=False)
+    team = forms.ChoiceField(label="Team", required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].choices = [("", "Every team"), *(
+            (name, name) for name in Team.objects.values_list("name", flat=True))]
 
     def period(self) -> tuple[date, date]:
         """Year to date unless given."""
@@ -66,9 +76,14 @@ def taxes_saved_page(request: HttpRequest) -> HttpResponse:
     advisor = form.cleaned_data.get("advisor", "") if form.is_valid() else ""
     if advisor:
         accounts = accounts.filter(advisor_email__iexact=advisor)
-    report = taxes_saved_report(accounts=accounts, start=start, end=end)
     firm = request.firm  # type: ignore[attr-defined]
-    title = f"Taxes saved — {advisor or firm.name}"
+    team = form.cleaned_data.get("team", "") if form.is_valid() else ""
+    if team:
+        emails = [email for email, name in team_by_email(firm).items() if name == team]
+        accounts = accounts.annotate(advisor_lower=Lower("advisor_email")).filter(
+            advisor_lower__in=emails)
+    report = taxes_saved_report(accounts=accounts, start=start, end=end)
+    title = f"Taxes saved — {advisor or (f'team {team}' if team else firm.name)}"
     download = _download(request, report, f"taxes_saved_{firm.code}", title=title)
     if download is not None:
         return download

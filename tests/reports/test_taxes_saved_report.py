@@ -107,3 +107,36 @@ def test_advisors_see_their_accounts_only(book, alice_firm):
     assert "T-1" in numbers and "T-2" not in numbers
     assert advisor.get(f"/reports/taxes-saved/accounts/{book.ira.pk}/").status_code == 404
     assert advisor.get(f"/reports/taxes-saved/accounts/{book.taxable.pk}/").status_code == 200
+
+
+def test_taxes_saved_per_team_on_the_page_pdf_and_csv(book, alice_firm):
+    from rebal.models import Membership
+    from rebal.services import membership_set_team, team_create
+
+    with firm_context(alice_firm.firm):
+        west = team_create(name="West", acting_user=alice_firm.admin)
+        membership_set_team(membership=Membership.objects.get(user=alice_firm.advisor),
+                            team=west, acting_user=alice_firm.admin, reason="the West office")
+    assert alice_firm.advisor.email == "advisor@alice.test"  # T-1's advisor; T-2's has no team
+    with firm_context(alice_firm.firm):
+        report = taxes_saved_report(
+            accounts=Account.objects.filter(pk__in=[book.taxable.pk, book.ira.pk]),
+            start=START, end=END)
+    assert [(t.name, t.accounts, t.saved) for t in report.teams] == [
+        ("(no team)", 1, D(0)), ("West", 1, D("3966.00"))]
+    assert [r.team for r in report.rows] == ["West", ""]
+
+    compliance = _client(alice_firm.compliance)
+    page = compliance.get(f"/reports/taxes-saved/?{PERIOD}").content.decode()
+    teams = {r[0]: r for r in rows(page, "taxes-saved-team")}
+    assert teams["West"][3] == "3,966.00"
+    only_west = compliance.get(f"/reports/taxes-saved/?{PERIOD}&team=West").content.decode()
+    numbers = {r[0].split()[0] for r in rows(only_west, "taxes-saved-row")}
+    assert "T-1" in numbers and "T-2" not in numbers
+    assert "Taxes saved — team West" in only_west
+    exported = compliance.get(f"/reports/taxes-saved/?{PERIOD}&format=csv")
+    table = {r["account_number"]: r for r in csv.DictReader(io.StringIO(exported.content.decode()))}
+    assert (table["T-1"]["team"], table["T-2"]["team"]) == ("West", "")
+    text = " ".join(pdf_text(compliance.get(f"/reports/taxes-saved/?{PERIOD}&format=pdf"
+                                            ).content).split())
+    assert "By team" in text and "West 1" in text
