@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from rebal.observability import metrics
-from rebal.views import administration, auth, health, home, sign_on
+from rebal.views import administration, auth, health, home, sign_on, teams
 
 api_v1 = [
     path("", include("rebal.api.urls")),
@@ -30,7 +30,16 @@ urlpatterns = [
     path("auth/sso/callback/", sign_on.sso_callback, name="sso-callback"),
     path("firm/switch/", home.firm_switch, name="firm-switch"),
     path("alerts/<int:pk>/acknowledge/", home.alert_acknowledge, name="alert-acknowledge"),
+    path("administration/", administration.dashboard, name="administration"),
     path("administration/members/", administration.member_list, name="member-list"),
+    path("administration/members/<int:pk>/", administration.member_edit, name="member-edit"),
+    path("administration/members/<int:pk>/active/", administration.member_set_active,
+         name="member-set-active"),
+    path("administration/teams/", teams.team_list, name="team-list"),
+    path("administration/teams/<int:pk>/", teams.team_detail, name="team-detail"),
+    path("administration/teams/<int:pk>/delete/", teams.team_delete, name="team-delete"),
+    path("administration/grants/", include("accounts.urls_grants")),
+    path("administration/schedules/", include("workflow.urls_admin")),
     path("administration/api-tokens/", administration.token_list, name="token-list"),
     path("administration/sign-on/", sign_on.sign_on_settings, name="sign-on-settings"),
     path("administration/api-tokens/<int:pk>/revoke/", administration.token_revoke,

@@ -87,6 +87,17 @@ ROUTES: dict[str, Any] = {
     "firm-switch": Public("switches only among the caller's own memberships"),
     "alert-acknowledge": PageObject(lambda a: a.alert, methods=("post",)),
     "member-list": PageList(lambda a: [a.personas.advisor.email]),
+    # The firm admin's pages (rebal.views.administration and teams, accounts.views_grants,
+    # workflow.views_admin).
+    "administration": PageList(lambda a: []),  # counts only
+    "member-edit": PageObject(lambda a: a.membership, methods=("get", "post")),
+    "member-set-active": PageObject(lambda a: a.membership, methods=("post",)),
+    "team-list": PageList(lambda a: [_team(a).name]),
+    "team-detail": PageObject(lambda a: _team(a), methods=("get", "post")),
+    "team-delete": PageObject(lambda a: _team(a), methods=("post",)),
+    "grant-list": PageList(lambda a: [a.personas.advisor.email]),
+    "grant-member": PageObject(lambda a: a.membership, methods=("get", "post")),
+    "admin-schedules": PageList(lambda a: []),  # the firm's own schedule and expected feeds
     "token-list": PageList(lambda a: [a.token.name]),
     "token-revoke": PageObject(lambda a: a.token, methods=("post",)),
     "household-list": PageList(lambda a: [a.personas.household.name]),
@@ -367,6 +378,17 @@ def _audited_change(a: Any) -> str:
     from tests.reports.compliance_rows import audited_change_reason
 
     return audited_change_reason(a.personas)
+
+
+def _team(a: Any) -> Any:
+    """Firm A's team (made on first use), named for the firm."""
+    from rebal.audit import audit_context
+    from rebal.firm_context import firm_context
+    from rebal.models import Team
+
+    with firm_context(a.personas.firm), audit_context(system_job="tests"):
+        team, _ = Team.objects.get_or_create(name=f"Team {a.personas.firm.code} West")
+    return team
 
 
 def _report_run(a: Any) -> Any:

@@ -40,5 +40,10 @@ class Membership(FirmOwnedModel):
             models.UniqueConstraint(fields=["firm", "user"], name="membership_one_per_firm"),
         ]
 
+    @property
+    def role_labels(self) -> list[str]:
+        labels = dict(Role.choices)
+        return [str(labels.get(role, role)) for role in self.roles]
+
     def __str__(self) -> str:
         return f"{self.user} in {self.firm_id}: {', '.join(self.roles)}"

@@ -1,20 +1,27 @@
-"""Firm administration pages: people and roles, API tokens."""
+"""Firm administration pages: the firm admin's dashboard, people and roles, API tokens."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from rebal import services
 from rebal.access import access_object
-from rebal.models import APIToken, Membership, Scope
+from rebal.listing import listing
+from rebal.models import APIToken, Membership, Role, Scope, SignOnProvider, Team
 from rebal.views.base import firm_page
 
 ISSUED_TOKEN_KEY = "rebal_issued_token"  # noqa: S105 - a session key name
+MEMBER_SORTS = {"email": "user__email", "name": "user__last_name", "team": "team__name",
+                "active": "is_active"}
+HISTORY_SHOWN = 20
 
 
 class TokenCreateForm(forms.Form):
@@ -24,11 +31,97 @@ class TokenCreateForm(forms.Form):
     reason = forms.CharField(max_length=500, required=False)
 
 
+class MemberForm(forms.Form):
+    roles = forms.MultipleChoiceField(choices=Role.choices, widget=forms.CheckboxSelectMultiple)
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False,
+                                  empty_label="(no team)")
+    reason = forms.CharField(max_length=500)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = Team.objects.order_by("name")  # type: ignore[attr-defined]
+
+
+@firm_page("membership.view")
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The firm admin's home: how many people, teams and tokens, and where each is managed."""
+    people = Membership.objects.aggregate(
+        active=Count("pk", filter=Q(is_active=True)),
+        inactive=Count("pk", filter=Q(is_active=False)),
+        advisors=Count("pk", filter=Q(is_active=True, roles__contains=[Role.ADVISOR])),
+        admins=Count("pk", filter=Q(is_active=True, roles__contains=[Role.FIRM_ADMIN])),
+        without_team=Count("pk", filter=Q(is_active=True, team__isnull=True,
+                                          roles__contains=[Role.ADVISOR])))
+    return render(request, "rebal/administration.html", {
+        "people": people,
+        "teams": Team.objects.count(),
+        "tokens": APIToken.objects.filter(revoked_at__isnull=True).count(),
+        "sign_on": SignOnProvider.objects.filter(is_active=True).exists(),
+    })
+
+
 @firm_page("membership.view")
 def member_list(request: HttpRequest) -> HttpResponse:
     members = (Membership.objects.for_user(request.user, "membership.view")
-               .select_related("user").order_by("user__email"))
-    return render(request, "rebal/member_list.html", {"members": members})
+               .select_related("user", "team"))
+    role = request.GET.get("role", "")
+    if role in Role.values:
+        members = members.filter(roles__contains=[role])
+    team = request.GET.get("team", "")
+    if team == "none":
+        members = members.filter(team__isnull=True)
+    elif team.isdigit():
+        members = members.filter(team_id=int(team))
+    status = request.GET.get("status", "active")
+    if status in ("active", "inactive"):
+        members = members.filter(is_active=status == "active")
+    return render(request, "rebal/member_list.html", {
+        **listing(request, members, sorts=MEMBER_SORTS,
+                  search=("user__email", "user__first_name", "user__last_name")),
+        "roles": Role.choices, "role": role, "team": team, "status": status,
+        "teams": Team.objects.order_by("name"),
+    })
+
+
+@firm_page("membership.view")
+def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """A member's roles and team (with a reason), their deactivation, and their history."""
+    action = "membership.manage" if request.method == "POST" else "membership.view"
+    member = access_object(Membership, request.user, action, pk=pk)
+    form = MemberForm(request.POST or None,
+                      initial={"roles": member.roles, "team": member.team_id})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_update(
+                membership=member, roles=form.cleaned_data["roles"],
+                team=form.cleaned_data["team"], acting_user=request.user,
+                reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"{member.user.email}'s roles and team saved.")
+            return redirect("member-edit", pk=member.pk)
+    history = (member.history.select_related("history_user", "team")
+               .order_by("-history_date", "-history_id")[:HISTORY_SHOWN])
+    return render(request, "rebal/member_edit.html",
+                  {"member": member, "form": form, "history": history})
+
+
+@require_POST
+@firm_page("membership.manage")
+def member_set_active(request: HttpRequest, pk: int) -> HttpResponse:
+    member = access_object(Membership, request.user, "membership.manage", pk=pk)
+    is_active = request.POST.get("is_active") == "1"
+    try:
+        services.membership_set_active(membership=member, is_active=is_active,
+                                       acting_user=request.user,
+                                       reason=request.POST.get("reason", ""))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{member.user.email} "
+                                  f"{'reactivated' if is_active else 'deactivated'}.")
+    return redirect("member-edit", pk=member.pk)
 
 
 @firm_page("token.view")
