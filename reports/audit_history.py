@@ -11,8 +11,10 @@ over at most SCAN_LIMIT of the newest matching versions. Diffs are computed for 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -39,6 +41,7 @@ class AuditedType:
     label: str
     history_model: Any
     fields: dict[str, str]  # tracked field name -> its column in the history table
+    user_fields: frozenset[str]  # those naming a person (approved by, …), shown by e-mail
 
     @property
     def table(self) -> str:
@@ -59,9 +62,12 @@ def audited_types() -> dict[str, AuditedType]:
         fields = {f.name: history_model._meta.get_field(f.name).column
                   for f in history_model.tracked_fields
                   if f.editable and f.name not in ("firm", "id")}
+        people = frozenset(name for name in fields
+                           if getattr(model._meta.get_field(name), "related_model", None) is User)
         found.append(AuditedType(key=model._meta.label_lower,
                                  label=str(model._meta.verbose_name).capitalize(),
-                                 history_model=history_model, fields=fields))
+                                 history_model=history_model, fields=fields,
+                                 user_fields=people))
     return {t.key: t for t in sorted(found, key=lambda t: t.label)}
 
 
@@ -84,6 +90,30 @@ class FieldChange:
     label: str
     before: Any
     after: Any
+
+    @property
+    def before_text(self) -> str:
+        return shown(self.before)
+
+    @property
+    def after_text(self) -> str:
+        return shown(self.after)
+
+
+def shown(value: Any) -> str:
+    """A stored value as a reader expects it: numbers without trailing zeros or exponents,
+    lists and dictionaries as JSON, nothing as an empty string."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return f"{value.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC"
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict | list):
+        return json.dumps(value, default=str, sort_keys=True)
+    return str(value)
 
 
 @dataclass
@@ -222,8 +252,14 @@ def _describe(entries: list[AuditEntry], firm_id: int) -> None:
         by_type[entry.type.key].append(entry)
     for group in by_type.values():
         _describe_type(group, firm_id)
+    named = [c for e in entries for c in e.changes if c.name in e.type.user_fields]
     users = dict(User.objects.filter(
-        pk__in={e.who_id for e in entries if e.who_kind == "user"}).values_list("pk", "email"))
+        pk__in={e.who_id for e in entries if e.who_kind == "user"}
+        | {v for c in named for v in (c.before, c.after) if v is not None})
+        .values_list("pk", "email"))
+    for change in named:
+        change.before, change.after = (users.get(v, v) if v is not None else None
+                                       for v in (change.before, change.after))
     token_names = dict(APIToken.objects.unscoped().filter(
         firm_id=firm_id, pk__in={e.who_id for e in entries if e.who_kind == "token"})
         .values_list("pk", "name"))

@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from rebal.models import User
 from rebal.permissions import can
@@ -106,6 +107,10 @@ class AuditFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         fields: Any = self.fields
         fields["model"].choices = [("", "All object types"), *model_choices()]
+        # Choosing a type brings its fields into the field list (htmx, from this same page).
+        fields["model"].widget.attrs.update({
+            "hx-get": reverse("audit-history"), "hx-include": "closest form",
+            "hx-target": "#id_field", "hx-select": "#id_field", "hx-swap": "outerHTML"})
         fields["user"].choices = [("", "Anyone"), *users]
         model = self.data.get("model", "")
         fields["field"].choices = [("", "Any field" if model else "Any (choose a type first)"),

@@ -184,9 +184,11 @@ def test_the_page_for_compliance_only(alice_firm, changes):
     assert response.status_code == 200
     page = text_of(response.content.decode())
     assert "client wants a smaller position" in page and alice_firm.overlay_manager.email in page
-    assert "40.000000 → 35.000000" in page
+    assert "shares 40 → 35" in page
     assert f'href="/records/{changes["trade"].analysis_id}/"' in response.content.decode()
     assert compliance.get(f"/records/{changes['trade'].analysis_id}/").status_code == 200
+    batch_page = compliance.get(f"/workflow/batches/{changes['batch'].pk}/").content.decode()
+    assert f'href="/records/{changes["trade"].analysis_id}/"' in batch_page  # and back
     for user in (alice_firm.advisor, alice_firm.overlay_manager):
         assert _client(user).get("/compliance/audit/").status_code == 403
     # A field belongs to an object type: without one the filter is refused, not ignored.
