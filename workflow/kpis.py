@@ -1,6 +1,7 @@
-"""Management's KPIs: per nightly run and advisor, the accounts analyzed, auto-traded, reviewed,
-suspended, and overdue (in review, their batch still undecided after the run's date) — counted
-in the database, a handful of grouped queries whatever the book's size."""
+"""Management's KPIs: per nightly run, advisor and team, the accounts analyzed, auto-traded,
+reviewed, suspended, and overdue (in review, their batch still undecided after the run's date) —
+counted in the database, a handful of grouped queries whatever the book's size. An account's
+team is its advisor's (`rebal.selectors.team_by_email`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from datetime import date
 
 from django.db.models import Count, Exists, OuterRef
 
+from rebal.firm_context import require_firm
+from rebal.selectors import team_by_email
 from workflow.models import AccountDisposition, BatchStatus, Disposition, RunAccount, TradeBatch
 
 MEASURES = ("analyzed", "auto_traded", "reviewed", "suspended", "overdue")
@@ -17,6 +20,7 @@ LABELS = {"analyzed": "Analyzed", "auto_traded": "Auto-traded", "reviewed": "Rev
           "suspended": "Suspended", "overdue": "Overdue"}
 UNDECIDED = (BatchStatus.PROPOSED, BatchStatus.PENDING_REVIEW)
 NO_ADVISOR = "(no advisor)"
+NO_TEAM = "(no team)"
 _DISPOSITION_MEASURE = {Disposition.AUTO_TRADE: "auto_traded", Disposition.REVIEW: "reviewed",
                         Disposition.SUSPEND: "suspended"}
 
@@ -37,17 +41,22 @@ class Counts:
 
 @dataclass
 class ProgramKpis:
-    """Per business date (oldest first) and per advisor over the period."""
+    """Per business date (oldest first), per advisor and per team over the period."""
 
     dates: list[date] = field(default_factory=list)
     by_date: dict[date, Counts] = field(default_factory=dict)
     by_advisor: dict[str, Counts] = field(default_factory=dict)
     advisors: list[str] = field(default_factory=list)  # every advisor of the period
+    by_team: dict[str, Counts] = field(default_factory=dict)
+    teams: list[str] = field(default_factory=list)  # every team of the period, if any
+    # team → business date → counts, for a chart of the teams over time
+    by_team_date: dict[str, dict[date, Counts]] = field(default_factory=dict)
 
 
-def program_kpis(*, since: date, today: date, advisor: str = "") -> ProgramKpis:
-    """The runs of business dates from `since`; `advisor` (an e-mail, or NO_ADVISOR) narrows
-    the per-date figures to one advisor's accounts."""
+def program_kpis(*, since: date, today: date, advisor: str = "",
+                 team: str = "") -> ProgramKpis:
+    """The runs of business dates from `since`; `advisor` (an e-mail, or NO_ADVISOR) or
+    `team` (a name, or NO_TEAM) narrows the per-date figures to those accounts."""
     rows: list[tuple[date, str, str, int]] = []  # (date, advisor, measure, n)
     for day, email, n in (RunAccount.objects
                           .filter(run__business_date__gte=since,
@@ -68,15 +77,26 @@ def program_kpis(*, since: date, today: date, advisor: str = "") -> ProgramKpis:
                           .values_list("run__business_date", "account__advisor_email")
                           .annotate(n=Count("pk")).order_by()):
         rows.append((day, email or NO_ADVISOR, "overdue", n))
+    team_of = team_by_email(require_firm())
     kpis = ProgramKpis()
     by_date: dict[date, Counts] = defaultdict(Counts)
     by_advisor: dict[str, Counts] = defaultdict(Counts)
+    by_team: dict[str, Counts] = defaultdict(Counts)
+    by_team_date: dict[str, dict[date, Counts]] = defaultdict(lambda: defaultdict(Counts))
     for day, email, measure, n in rows:
+        account_team = team_of.get(email.lower(), NO_TEAM)
         by_advisor[email].add(measure, n)
-        if not advisor or email == advisor:
+        by_team[account_team].add(measure, n)
+        by_team_date[account_team][day].add(measure, n)
+        if (not advisor or email == advisor) and (not team or account_team == team):
             by_date[day].add(measure, n)
     kpis.dates = sorted({day for day, *_ in rows})
     kpis.by_date = {day: by_date[day] for day in kpis.dates}
     kpis.advisors = sorted(by_advisor)
     kpis.by_advisor = {email: by_advisor[email] for email in kpis.advisors}
+    if team_of:
+        kpis.teams = sorted(by_team)
+        kpis.by_team = {name: by_team[name] for name in kpis.teams}
+        kpis.by_team_date = {name: {day: by_team_date[name][day] for day in kpis.dates}
+                             for name in kpis.teams}
     return kpis

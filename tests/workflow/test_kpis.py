@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
@@ -25,7 +26,8 @@ def runs(alice_firm):
     """Two runs: yesterday's (both accounts analyzed; one auto-traded, one in review whose
     batch is still pending: overdue) and today's (one analyzed and suspended)."""
     personas = alice_firm
-    today = timezone.localdate()
+    # the firm's date, as the page counts it (New York's evening is UTC's next day)
+    today = timezone.now().astimezone(ZoneInfo(personas.firm.timezone)).date()
     with firm_context(personas.firm), audit_context(system_job="tests"):
         manager = user_ensure(email="management@alice.test", password="correct-horse-9")
         membership_grant(user=manager, roles=[Role.MANAGEMENT], acting_user=None,
