@@ -109,11 +109,20 @@ def _cards(entries: list[UnknownSecurity], failed: dict[str, Any] | None = None
             .values_list("security_id", "account_id", "account__account_number").distinct()):
         accounts.setdefault(security_id, {})[account_id] = number
     failed = failed or {}
+    asset_classes: list[Any] = []  # read once for every card's form
+
+    def add_form(entry: UnknownSecurity) -> UnknownSecurityAddForm:
+        form = UnknownSecurityAddForm(prefix=f"add-{entry.pk}")
+        if not asset_classes:
+            asset_classes.extend(form.fields["asset_class"].choices)
+        form.fields["asset_class"].choices = asset_classes
+        return form
+
     return [{
         "entry": entry,
         "holders": len(accounts.get(entry.placeholder_id, {})),
         "accounts": sorted(accounts.get(entry.placeholder_id, {}).items(), key=lambda a: a[1]),
-        "add": failed.get("add") or UnknownSecurityAddForm(prefix=f"add-{entry.pk}"),
+        "add": failed.get("add") or add_form(entry),
         "map": failed.get("map") or UnknownSecurityMapForm(prefix=f"map-{entry.pk}"),
     } for entry in entries]
 

@@ -90,8 +90,6 @@ PAGES = [
 # Pages known to make queries per row, left to their owners (see docs/performance.md): each
 # still renders a bounded page, but its count grows with the rows on it.
 KNOWN_PER_ROW = {
-    ("overlay", "run-list", ""): "four progress queries per run shown (30 a page)",
-    ("data", "unknown-security-list", ""): "each card's add form reads the asset classes",
     ("operator", "operations-runs", ""): "queries per firm's run shown",
 }
 

@@ -18,6 +18,7 @@ from workflow.selectors import (
     accounts_not_analyzed,
     failures_by_reason,
     run_progress,
+    runs_progress,
 )
 from workflow.services.nightly import nightly_run_rerun_failed
 
@@ -33,7 +34,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
         runs = runs.filter(status=status)
     context = listing(request, runs, sorts=RUN_SORTS, default_sort="-date", per_page=30)
     return render(request, "workflow/run_list.html", {
-        **context, "rows": [run_progress(run) for run in context["page"]],
+        **context, "rows": runs_progress(list(context["page"])),
         "status": status, "statuses": NightlyRun.Status.choices})
 
 

@@ -12,7 +12,7 @@ from rebal.firm_context import firm_context
 from rebal.listing import FIRM_SEARCH, FIRM_SORTS, FIRMS_PER_PAGE, listing
 from rebal.models import Alert, Firm
 from workflow.models import NightlyRun
-from workflow.selectors import RunProgress, run_progress
+from workflow.selectors import RunProgress, runs_progress
 
 
 @dataclass(frozen=True)
@@ -24,8 +24,8 @@ class FirmRuns:
 
 def firm_runs(firm: Firm, count: int = 5) -> FirmRuns:
     with firm_context(firm):
-        runs = [run_progress(run) for run in NightlyRun.objects.select_related("firm")
-                .order_by("-business_date")[:count]]
+        runs = runs_progress(list(NightlyRun.objects.select_related("firm")
+                                  .order_by("-business_date")[:count]))
         alerts = Alert.objects.filter(kind__in=["nightly_run_late", "nightly_run_failed",
                                                 "accounts_not_analyzed"],
                                       acknowledged_at__isnull=True).count()
