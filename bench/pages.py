@@ -1,0 +1,323 @@
+"""Every role's dashboard and list page, one request at a time, against a 100,000-account firm:
+`./run bench pages [--accounts 100000] [--times 30]`.
+
+The firm is the nightly benchmark's (`./run bench nightly --accounts N --build-only` builds its
+template), cloned for the run, with what the pages show added in SQL: one stored analysis per
+account, five nightly runs that analyzed and sorted every account (1% suspended, 9% to review,
+90% auto-trade; trades for a tenth of the traded accounts, batched by the batch service for the
+latest run), advisors named on the accounts (one person assigned 1,000 households), account
+holds, reconciliation breaks, unknown securities, corporate actions, saved filters and
+settings rules; a person per role, and a platform operator. gunicorn serves it (the demo
+settings, the application role, 2 workers × 4 threads) on a loopback port.
+
+Each page — each role's dashboard, each list, a sort, a search or filter and a deep page — is
+requested `--times` times in a row by its role's signed-in session after one warm-up request.
+Prints p50/p95/max per page and the number of queries the page makes (counted once, by
+rendering it with Django's test client against the same database). Target: p95 ≤ 300 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.databases import ROOT, database_exists, django_env, in_django, template_clone
+from bench.web_load import _percentile, _serve
+from rebal.dbroles import DatabaseUrls
+
+PASSWORD = "bench-pages-password"  # noqa: S105 - a benchmark's throwaway accounts
+TARGET_MS = 300
+
+# (role, path): each role's dashboard and lists, sorts, searches, filters and a deep page.
+PAGES = [
+    ("advisor", "/"),
+    ("advisor", "/advisor/"),
+    ("advisor", "/advisor/?sort=-drift"),
+    ("advisor", "/advisor/?q=Account+1&outside=1"),
+    ("advisor", "/accounts/"),
+    ("advisor", "/households/"),
+    ("admin", "/accounts/"),
+    ("admin", "/accounts/?sort=-account"),
+    ("admin", "/accounts/?q=A00123"),
+    ("admin", "/accounts/?page=1000"),
+    ("admin", "/households/"),
+    ("admin", "/households/?q=H00042"),
+    ("ipc", "/ipc/changes/"),
+    ("ipc", "/ipc/allocations/?sort=-code"),
+    ("ipc", "/ipc/products/"),
+    ("ipc", "/ipc/programs/"),
+    ("ipc", "/ipc/equivalence-sets/"),
+    ("ipc", "/ipc/limits/"),
+    ("ipc", "/ipc/subscriptions/"),
+    ("overlay", "/overlay/"),
+    ("overlay", "/workflow/batches/"),
+    ("overlay", "/workflow/batches/?sort=-turnover"),
+    ("overlay", "/runs/"),
+    ("overlay", "/runs/?sort=date"),
+    ("overlay", "/workflow/dispositions/policies/"),
+    ("overlay", "/workflow/settings-rules/"),
+    ("overlay", "/workflow/filters/"),
+    ("compliance", "/compliance/"),
+    ("compliance", "/compliance/audit/"),
+    ("compliance", "/compliance/audit/?model=account"),
+    ("compliance", "/records/"),
+    ("management", "/management/"),
+    ("management", "/management/kpis/"),
+    ("management", "/management/kpis/?days=90"),
+    ("management", "/reports/taxes-saved/"),
+    ("management", "/reports/health-check/"),
+    ("management", "/reports/runs/"),
+    ("data", "/data/"),
+    ("data", "/data/feeds/"),
+    ("data", "/data/feeds/?status=loaded"),
+    ("data", "/data/monitor/"),
+    ("data", "/data/holds/"),
+    ("data", "/data/holds/?sort=account&q=A0001"),
+    ("data", "/data/unknown-securities/"),
+    ("data", "/data/corporate-actions/"),
+    ("data", "/data/corporate-actions/report/"),
+    ("admin", "/administration/"),
+    ("admin", "/administration/members/"),
+    ("admin", "/administration/teams/"),
+    ("admin", "/administration/grants/"),
+    ("admin", "/administration/api-tokens/"),
+    ("operator", "/operations/firms/"),
+    ("operator", "/operations/feeds/"),
+    ("operator", "/operations/runs/"),
+]
+
+PREPARE = """
+import json, os
+from datetime import date, timedelta
+import django
+django.setup()
+from django.db import connection
+from bench.databases import SYNTHETIC_METRICS_SQL, SYNTHETIC_TRADE_METRICS_SQL
+from accounts.models import Account, AccountHold, Household, ReconciliationBreak
+from accounts.services import household_assign_advisor
+from dataops.models import CorporateAction, FeedFile, Security, SecurityIdentifier, UnknownSecurity
+from rebal.audit import audit_context, bulk_create_audited
+from rebal.firm_context import firm_context
+from rebal.models import Firm, Role, User
+from rebal.services import membership_grant, user_ensure
+from workflow.models import NightlyRun, SavedFilter, SettingsRule
+from workflow.services.batches import batches_create_for_run
+
+password = os.environ["BENCH_PAGES_PASSWORD"]
+firm = Firm.objects.get(code="BENCH")
+latest = date(2026, 11, 24)
+days = [latest - timedelta(days=n) for n in (0, 1, 2, 3, 6)]
+roles = {"advisor": Role.ADVISOR, "ipc": Role.IPC, "overlay": Role.OVERLAY_MANAGER,
+         "compliance": Role.COMPLIANCE, "management": Role.MANAGEMENT,
+         "data": Role.DATA_MANAGER, "admin": Role.FIRM_ADMIN}
+with audit_context(system_job="bench"):
+    operator = User.objects.create(username="operator@host.test", email="operator@host.test",
+                                   is_platform_operator=True)
+    operator.set_password(password)
+    operator.save()
+with firm_context(firm), audit_context(system_job="bench"):
+    people = {}
+    for key, role in roles.items():
+        people[key] = user_ensure(email=f"pages-{key}@bench.test", password=password)
+        membership_grant(user=people[key], roles=[role], acting_user=None, system_job="bench")
+    for household in Household.objects.order_by("pk")[:1000]:
+        household_assign_advisor(household=household, advisor=people["advisor"], acting_user=None)
+    metrics, trade = SYNTHETIC_METRICS_SQL, SYNTHETIC_TRADE_METRICS_SQL
+    securities = list(Security.objects.filter(status="active").order_by("pk")
+                      .values_list("pk", flat=True)[:2])
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE accounts_account SET advisor_email = 'advisor' || (id %% 50) "
+                       "|| '@bench.test' WHERE firm_id = %s", [firm.pk])
+        cursor.execute(
+            "UPDATE accounts_account SET advisor_email = 'pages-advisor@bench.test'"
+            " WHERE household_id IN (SELECT id FROM accounts_household WHERE firm_id = %s"
+            " ORDER BY id LIMIT 1000)",
+            [firm.pk])
+        for day in days:
+            run = NightlyRun.objects.create(business_date=day, trigger="bench",
+                                            status=NightlyRun.Status.SUCCEEDED)
+            NightlyRun.objects.filter(pk=run.pk).update(finished_at=run.created_at)
+            cursor.execute(
+                "INSERT INTO optimizer_analysis (firm_id, account_id, trade_date, status,"
+                " summary, before, after, trade_metrics, relaxations, notes, calibration, solver,"
+                " sources, created_at)"
+                f" SELECT firm_id, id, %s, 'optimal', '', {metrics}, {metrics}, {trade},"
+                " '[]', '[]', '{}', '{}', '{}', now() FROM accounts_account WHERE firm_id = %s",
+                [day, firm.pk])
+            cursor.execute(
+                "INSERT INTO workflow_runaccount (firm_id, run_id, account_id, status, reason,"
+                " analysis_id) SELECT firm_id, %s, account_id, 'analyzed', '', id"
+                " FROM optimizer_analysis WHERE firm_id = %s AND trade_date = %s",
+                [run.pk, firm.pk, day])
+            cursor.execute(
+                "INSERT INTO workflow_accountdisposition (firm_id, run_id, account_id, disposition,"
+                " rule, oversight_lists, oversight_rules, created_at) SELECT firm_id, %s, id,"
+                " CASE WHEN id %% 100 = 0 THEN 'suspend' WHEN id %% 100 < 10 THEN 'review'"
+                " ELSE 'auto_trade' END, 'bench', CASE WHEN id %% 200 = 3 THEN"
+                " ARRAY['compliance_review'] ELSE ARRAY[]::varchar[] END, '[]', now()"
+                " FROM accounts_account WHERE firm_id = %s", [run.pk, firm.pk])
+        cursor.execute(
+            "INSERT INTO optimizer_proposedtrade (firm_id, analysis_id, security_id, side, shares,"
+            " price, value, lots, realized_gain, estimated_tax, reasons, explanation)"
+            " SELECT a.firm_id, a.id, s.security_id, s.side, 10, 100, 1000, '[]', 0, 0,"
+            " '[\\"drift\\"]', s.side || ' to reduce drift' FROM optimizer_analysis a"
+            " CROSS JOIN (VALUES (%s, 'sell'), (%s, 'buy')) s(security_id, side)"
+            " WHERE a.firm_id = %s AND a.trade_date = %s AND a.account_id %% 100 <> 0"
+            " AND a.account_id %% 10 = 1", [*securities, firm.pk, latest])
+    batches = batches_create_for_run(run_id=NightlyRun.objects.get(business_date=latest).pk)
+    accounts = list(Account.objects.order_by("pk").values_list("pk", flat=True)[:2000])
+    file = FeedFile.objects.filter(feed="tax_lots").order_by("-business_date").first()
+    unknown = []
+    for n in range(20):
+        placeholder = Security.objects.create(name=f"Unknown ZZ{n}", status="placeholder",
+                                              ticker=f"ZZ{n}")
+        SecurityIdentifier.objects.create(security=placeholder, kind="ticker", value=f"ZZ{n}")
+        unknown.append(UnknownSecurity.objects.create(ticker=f"ZZ{n}", placeholder=placeholder,
+                                                      first_seen_file=file))
+    bulk_create_audited(AccountHold, [AccountHold(
+        firm=firm, account_id=pk, kind="data_error", reason="holds an unknown security",
+        source=f"unknown_security:{unknown[n % 20].placeholder_id}")
+        for n, pk in enumerate(accounts[:500])])
+    ReconciliationBreak.objects.bulk_create([ReconciliationBreak(
+        firm=firm, account_id=pk, business_date=latest, kind="negative_cash",
+        reason="cash is negative") for pk in accounts[500:700]])
+    for n in range(10):
+        CorporateAction.objects.create(action_id=f"CA-{n}", type="split", ratio_from=1,
+                                       ratio_to=2, effective_date=latest + timedelta(days=n))
+    for n in range(20):
+        SavedFilter.objects.create(name=f"Filter {n}",
+                                   query={"field": "status", "op": "eq", "value": "open"})
+        SettingsRule.objects.create(name=f"Rule {n}", query={"all": []},
+                                    values={"tracking": "loose"})
+    counts = {"accounts_total": Account.objects.count(), "batches": batches}
+with connection.cursor() as cursor:
+    cursor.execute("ANALYZE")
+print(json.dumps(counts))
+"""
+
+# Query counts: each page rendered once by Django's test client, signed in as its role.
+COUNT_QUERIES = """
+import json, os
+import django
+django.setup()
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from rebal.models import User
+
+pages = json.loads(os.environ["BENCH_PAGES"])
+clients = {}
+counts = []
+for role, path in pages:
+    if role not in clients:
+        clients[role] = Client()
+        email = "operator@host.test" if role == "operator" else f"pages-{role}@bench.test"
+        clients[role].force_login(User.objects.get(email=email))
+        clients[role].get("/")
+    with CaptureQueriesContext(connection) as queries:
+        status = clients[role].get(path).status_code
+    counts.append(len(queries) if status == 200 else -status)
+print(json.dumps({"counts": counts}))
+"""
+
+
+def _signed_in(base: str, role: str) -> requests.Session:
+    email = "operator@host.test" if role == "operator" else f"pages-{role}@bench.test"
+    session = requests.Session()
+    session.get(f"{base}/auth/login/", timeout=30)
+    response = session.post(f"{base}/auth/login/", timeout=30, allow_redirects=False, data={
+        "username": email, "password": PASSWORD,
+        "csrfmiddlewaretoken": session.cookies["csrftoken"]},
+        headers={"Referer": f"{base}/auth/login/"})
+    if response.status_code != 302:
+        raise SystemExit(f"sign-in as {email} failed: {response.status_code}")
+    return session
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--accounts", type=int, default=100_000)
+    parser.add_argument("--times", type=int, default=30, help="requests per page")
+    args = parser.parse_args()
+    template = f"rebal_bench_nightly_{args.accounts}a"
+    if not database_exists(template):
+        raise SystemExit(f"no template {template}: build it with "
+                         f"`./run bench nightly --accounts {args.accounts} --build-only`")
+    with template_clone(template) as urls:
+        started = time.perf_counter()
+        env = {**django_env(urls), "DJANGO_SETTINGS_MODULE": "rebal.settings.demo",
+               "BENCH_PAGES_PASSWORD": PASSWORD}
+        in_django({**django_env(urls, owner=True)}, "import django\ndjango.setup()\n"
+                  "from django.core.management import call_command\n"
+                  "call_command('migrate', database='owner', verbosity=0)\nprint('{}')")
+        prepared = in_django(env, PREPARE)
+        print(f"prepared in {time.perf_counter() - started:.0f}s: {prepared}")
+        counts = in_django({**django_env(urls), "BENCH_PAGES": json.dumps(PAGES)},
+                           COUNT_QUERIES)["counts"]
+        latencies = _measure(urls, args.times)
+    _report(prepared, args, latencies, counts)
+
+
+def _measure(urls: DatabaseUrls, times: int) -> list[list[float]]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    log = ROOT / ".rebal" / "bench" / "pages_gunicorn.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    server = _serve(urls, port, 2, log)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        sessions = {role: _signed_in(base, role) for role in {role for role, _ in PAGES}}
+        latencies = []
+        for role, path in PAGES:
+            session = sessions[role]
+            first = session.get(base + path, timeout=120, allow_redirects=False)
+            if first.status_code != 200:
+                print(f"{path} as {role}: {first.status_code}")
+                latencies.append([])
+                continue
+            timings = []
+            for _ in range(times):
+                begun = time.perf_counter()
+                session.get(base + path, timeout=120, allow_redirects=False)
+                timings.append((time.perf_counter() - begun) * 1000)
+            latencies.append(timings)
+        return latencies
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _report(prepared: dict, args: argparse.Namespace, latencies: list[list[float]],
+            counts: list[int]) -> None:
+    print(f"firm of {prepared['accounts_total']:,} accounts; each page {args.times} times in a "
+          f"row after a warm-up; load average {os.getloadavg()[0]:.1f}")
+    print(f"{'role':<12}{'page':<44}{'p50 ms':>8}{'p95 ms':>8}{'max ms':>8}{'queries':>9}")
+    missed = []
+    for (role, path), timings, count in zip(PAGES, latencies, counts, strict=True):
+        if not timings:
+            print(f"{role:<12}{path:<44}{'—':>8}{'—':>8}{'—':>8}{count:>9}")
+            missed.append(path)
+            continue
+        p95 = _percentile(timings, 0.95)
+        flag = " *" if p95 > TARGET_MS else ""
+        print(f"{role:<12}{path:<44}{statistics.median(timings):>8.0f}{p95:>8.0f}"
+              f"{max(timings):>8.0f}{count:>9}{flag}")
+        if p95 > TARGET_MS:
+            missed.append(path)
+    print(f"over {TARGET_MS} ms at p95 or not shown (*): {len(missed)}")
+    print(json.dumps({"pages": len(PAGES), "missed": missed}))
+
+
+if __name__ == "__main__":
+    main()
