@@ -27,6 +27,7 @@ DASHBOARDS = {
     "overlay_manager": ("overlay-dashboard", None),
     "compliance": ("compliance-dashboard", None),
     "data_manager": ("data-dashboard", "Data dashboard"),
+    "firm_admin": ("administration", None),
     "platform_operator": ("operations-firms", None),
 }
 
