@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -96,6 +97,41 @@ def _reason_required(reason: str) -> str:
 def _active_admins_besides(membership: Membership) -> bool:
     return (Membership.objects.filter(is_active=True, roles__contains=[Role.FIRM_ADMIN])
             .exclude(pk=membership.pk).exists())
+
+
+@dataclass(frozen=True)
+class AddedMember:
+    membership: Membership
+    one_time_password: str  # shown once; "" when the person could already sign in
+
+
+@transaction.atomic
+def member_add(*, email: str, roles: list[str], team: Team | None, acting_user: Any,
+               reason: str) -> AddedMember:
+    """Make a person a member of the current firm with these roles (and team). Someone new
+    gets a one-time password; someone who already signs in (to another firm) keeps theirs."""
+    reason = _reason_required(reason)
+    email = email.strip().lower()
+    validate_email(email)
+    unknown = set(roles) - set(Role.values)
+    if unknown or not roles:
+        raise ValidationError(f"Give the member known roles (unknown: {sorted(unknown)})."
+                              if unknown else "A member needs at least one role.")
+    if Membership.objects.filter(user__email=email).exists():
+        raise ValidationError(f"{email} is already a member of the firm; edit their roles.")
+    firm = require_firm()
+    if team is not None and team.firm_id != firm.pk:
+        raise ValidationError("That team belongs to another firm.")
+    one_time_password = ""
+    with audit_context(user=acting_user, reason=reason):
+        user = user_ensure(email=email)
+        if not user.has_usable_password():
+            one_time_password = secrets.token_urlsafe(12)
+            user.set_password(one_time_password)
+            user.save()
+        membership = Membership.objects.create(firm=firm, user=user, roles=sorted(roles),
+                                               team=team)
+    return AddedMember(membership=membership, one_time_password=one_time_password)
 
 
 @transaction.atomic

@@ -16,9 +16,11 @@ from rebal import services
 from rebal.access import access_object
 from rebal.listing import listing
 from rebal.models import APIToken, Membership, Role, Scope, SignOnProvider, Team
+from rebal.permissions import can
 from rebal.views.base import firm_page
 
 ISSUED_TOKEN_KEY = "rebal_issued_token"  # noqa: S105 - a session key name
+ADDED_MEMBER_KEY = "rebal_added_member"
 MEMBER_SORTS = {"email": "user__email", "name": "user__last_name", "team": "team__name",
                 "active": "is_active"}
 HISTORY_SHOWN = 20
@@ -42,6 +44,11 @@ class MemberForm(forms.Form):
         self.fields["team"].queryset = Team.objects.order_by("name")  # type: ignore[attr-defined]
 
 
+class MemberAddForm(MemberForm):
+    email = forms.EmailField(label="E-mail")
+    field_order = ["email", "roles", "team", "reason"]
+
+
 @firm_page("membership.view")
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The firm admin's home: how many people, teams and tokens, and where each is managed."""
@@ -62,6 +69,21 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @firm_page("membership.view")
 def member_list(request: HttpRequest) -> HttpResponse:
+    form = MemberAddForm(request.POST or None)
+    if request.method == "POST":
+        if not can(request.user, "membership.manage"):
+            return HttpResponse(status=403)
+        if form.is_valid():
+            try:
+                added = services.member_add(acting_user=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                # Shown once, after a redirect, so reloading the page cannot re-submit the form.
+                request.session[ADDED_MEMBER_KEY] = [added.membership.user.email,
+                                                     added.one_time_password]
+                return redirect("member-list")
+    added_member = request.session.pop(ADDED_MEMBER_KEY, None)
     members = (Membership.objects.for_user(request.user, "membership.view")
                .select_related("user", "team"))
     role = request.GET.get("role", "")
@@ -79,7 +101,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
         **listing(request, members, sorts=MEMBER_SORTS,
                   search=("user__email", "user__first_name", "user__last_name")),
         "roles": Role.choices, "role": role, "team": team, "status": status,
-        "teams": Team.objects.order_by("name"),
+        "teams": Team.objects.order_by("name"), "form": form, "added": added_member,
     })
 
 
@@ -150,8 +172,6 @@ def token_list(request: HttpRequest) -> HttpResponse:
 
 
 def _can_manage(request: HttpRequest) -> bool:
-    from rebal.permissions import can
-
     return can(request.user, "token.manage")
 
 

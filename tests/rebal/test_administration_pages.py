@@ -9,7 +9,7 @@ from django.test import Client
 
 from rebal.audit import audit_context
 from rebal.firm_context import firm_context
-from rebal.models import Membership, Team
+from rebal.models import Membership, Team, User
 from rebal.services import membership_grant, team_create, user_ensure
 from tests.html_text import rows, texts
 
@@ -178,3 +178,32 @@ def test_another_firms_team_cannot_be_the_target_of_a_reassignment(alice_firm, b
     response = admin.post(f"/administration/teams/{mine.pk}/delete/",
                           {"reason": "x", "reassign_to": bobs.pk})
     assert response.status_code == 404
+
+
+def test_a_person_is_added_with_roles_a_team_and_a_one_time_password(alice_firm, bob_firm,
+                                                                     admin, crowd):
+    response = admin.post("/administration/members/", {
+        "email": "New.Hire@alice.test", "roles": ["advisor"], "team": crowd.pk,
+        "reason": "hired"})
+    assert response.status_code == 302
+    shown = admin.get("/administration/members/").content.decode()
+    notice = texts(shown, "added-member")[0]
+    assert notice.startswith("new.hire@alice.test is now a member.")
+    password = notice.rsplit(" ", 1)[1]
+    assert User.objects.get(email="new.hire@alice.test").check_password(password)
+    assert "added-member" not in admin.get("/administration/members/").content.decode()
+    with firm_context(alice_firm.firm):
+        member = Membership.objects.get(user__email="new.hire@alice.test")
+        assert (member.roles, member.team, member.history.latest().history_change_reason) == (
+            ["advisor"], crowd, "hired")
+    again = admin.post("/administration/members/", {
+        "email": "new.hire@alice.test", "roles": ["advisor"], "reason": "again"})
+    assert "already a member of the firm" in again.content.decode()
+    # Someone who already signs in elsewhere keeps their password: none is shown.
+    admin.post("/administration/members/", {"email": bob_firm.advisor.email,
+                                            "roles": ["compliance"], "reason": "consultant"})
+    notice = texts(admin.get("/administration/members/").content.decode(), "added-member")[0]
+    assert "They sign in as they already do" in notice
+    assert User.objects.get(pk=bob_firm.advisor.pk).check_password("correct-horse-9")
+    assert _client(alice_firm.advisor).post("/administration/members/", {
+        "email": "x@alice.test", "roles": ["advisor"], "reason": "x"}).status_code == 403
