@@ -4,8 +4,6 @@ per disposition and oversight list, and the firm's active settings rules."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import (
     Count,
     DecimalField,
@@ -18,6 +16,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
 )
 from django.db.models.fields.json import KeyTextTransform
@@ -53,40 +52,32 @@ class _Sum(Func):
     function = "SUM"
 
 
-def _live_trades(**condition: Any) -> QuerySet[BatchTrade]:
-    return BatchTrade.objects.filter(batch=OuterRef("pk"), dropped=False, **condition).order_by()
-
-
-def _total(expression: Any, output: Any = MONEY, **condition: Any) -> Any:
-    rows = _live_trades(**condition).annotate(total=_Sum(expression, output_field=output))
-    return Coalesce(Subquery(rows.values("total"), output_field=output),
-                    Value(0, output_field=output))
-
-
 def batches_with_metrics(batches: QuerySet[TradeBatch]) -> QuerySet[TradeBatch]:
     """`batches` with, over their trades not dropped: accounts and trades, dollars bought and
     sold (shares as edited × price), the proposed gains realized and tax estimated, and the
-    turnover, (bought + sold) / 2 over the accounts' value at analysis."""
-    accounts = _live_trades().annotate(
-        n=Func("account_id", function="COUNT", template="COUNT(DISTINCT %(expressions)s)",
-               output_field=IntegerField())).values("n")
+    turnover, (bought + sold) / 2 over the accounts' value at analysis. The trades are read
+    once (grouped by batch), the analyses once more for their value."""
+    live = Q(trades__dropped=False)
+    trade_value = ExpressionWrapper(F("trades__shares") * F("trades__price"), output_field=MONEY)
     value = (Analysis.objects.filter(pk__in=BatchTrade.objects.filter(
         batch=OuterRef(OuterRef("pk"))).values("analysis_id")).order_by()
-        .annotate(total=_Sum(Cast(KeyTextTransform("value", "before"), MONEY),
-                             output_field=MONEY)).values("total"))
-    trade_value = ExpressionWrapper(F("shares") * F("price"), output_field=MONEY)
+        .annotate(total=Cast(NullIf(_Sum(Cast(KeyTextTransform("value", "before"), MONEY),
+                                         output_field=MONEY), ZERO), FloatField()))
+        .values("total"))
     return batches.select_related(
         "run", "policy", "approved_by", "approval_policy_approved_by").annotate(
-        account_count=Subquery(accounts, output_field=IntegerField()),
-        trade_count=_total(Value(1), IntegerField()),
-        bought=_total(trade_value, side="buy"),
-        sold=_total(trade_value, side="sell"),
-        realized_gain=_total(F("proposed_trade__realized_gain")),
-        estimated_tax=_total(F("proposed_trade__estimated_tax")),
-        book_value=Subquery(value, output_field=MONEY),
+        account_count=Count("trades__account", distinct=True, filter=live),
+        trade_count=Count("trades", filter=live),
+        bought=Coalesce(Sum(trade_value, filter=live & Q(trades__side="buy")), ZERO),
+        sold=Coalesce(Sum(trade_value, filter=live & Q(trades__side="sell")), ZERO),
+        realized_gain=Coalesce(Sum("trades__proposed_trade__realized_gain", filter=live), ZERO),
+        estimated_tax=Coalesce(Sum("trades__proposed_trade__estimated_tax", filter=live), ZERO),
+        # Kept a bare subquery: wrapped in an expression, it would be grouped by, and so run
+        # once per trade.
+        book_value=Subquery(value, output_field=FloatField()),
     ).annotate(turnover=ExpressionWrapper(
-        Cast(F("bought") + F("sold"), FloatField()) / 2
-        / Cast(NullIf(F("book_value"), ZERO), FloatField()), output_field=FloatField()))
+        Cast(F("bought") + F("sold"), FloatField()) / 2 / F("book_value"),
+        output_field=FloatField()))
 
 
 def batches_sorted(batches: QuerySet[TradeBatch], sort: str) -> tuple[QuerySet[TradeBatch], str]:
