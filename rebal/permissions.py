@@ -56,6 +56,8 @@ ROLE_MATRIX: dict[str, dict[str, ScopeName]] = {
     "audit.view": {CMP: ALL},
     # Compliance's home: the latest run's compliance review list and compliance holds.
     "compliance_list.view": {CMP: ALL},
+    # Management's home: the latest run's management review list, the KPIs' summary.
+    "management_list.view": {MGT: ALL},
     # Analysis records (reports): advisors see their accounts' records; exports of a period
     # for a regulator by compliance and management.
     "record.view": {ADV: ASSIGNED, OVL: ALL, CMP: ALL, MGT: ALL},

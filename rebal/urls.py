@@ -62,6 +62,7 @@ urlpatterns = [
     path("advisor/", include("optimizer.urls_advisor")),
     path("overlay/", include("workflow.urls_overlay")),
     path("management/kpis/", include("workflow.urls_kpis")),
+    path("management/", include("workflow.urls_management")),
     path("ipc/", include("models_hub.urls_ipc")),
     path("ipc/", include("workflow.urls_ipc")),
     path("api/v1/", include((api_v1, "api"))),

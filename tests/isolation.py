@@ -115,6 +115,8 @@ ROUTES: dict[str, Any] = {
     "overlay-dashboard": PageList(lambda a: [_run_url(a), _workflow(a).settings_rule.name]),
     # Management's KPIs (workflow.views_kpis): counts per run and advisor e-mail.
     "kpi-page": PageList(lambda a: [_kpi_advisor(a)]),
+    # Management's dashboard (workflow.views_management): the management review list.
+    "management-dashboard": PageList(lambda a: [_management_account(a)]),
     # The investment policy committee's pages (models_hub.views_ipc, workflow.views_ipc).
     "ipc-allocation-list": PageList(lambda a: [a.hub.allocation.code]),
     "ipc-allocation-detail": PageObject(lambda a: a.hub.allocation),
@@ -413,6 +415,12 @@ def _order(a: Any) -> Any:
     from tests.workflow.isolation_orders import released_order
 
     return released_order(a.personas)
+
+
+def _management_account(a: Any) -> str:
+    from tests.workflow.management_book import management_isolation_marker
+
+    return management_isolation_marker(a.personas)
 
 
 def _kpi_advisor(a: Any) -> str:

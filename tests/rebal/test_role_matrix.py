@@ -41,6 +41,7 @@ order.view                . . a a . . a
 order.execute             . . . . . . a
 audit.view                . . . a . . a
 compliance_list.view      . . . a . . a
+management_list.view      . . . . a . a
 record.view               s . a a a . a
 record.export             . . . a a . a
 report.view               s . a a a . a
