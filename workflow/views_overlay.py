@@ -30,6 +30,10 @@ ACTION = "overlay_dashboard.view"
 QUEUE_PER_PAGE = 25
 ACCOUNTS_PER_PAGE = 20
 RULES_SHOWN = 10
+# Holds list column -> field; its own parameters (hold_sort, hold_kind, holds_page) so that
+# it pages and sorts apart from the queue.
+HOLD_SORTS = {"account": "account__account_number", "kind": "kind", "reason": "reason",
+              "source": "source", "since": "created_at"}
 RUN_PART = "overlay-run"  # the htmx target that polls the run while it runs
 
 
@@ -43,6 +47,25 @@ def _run_context(request: HttpRequest) -> dict[str, Any]:
             "lists": [(o.value, o.label, counts[o.value]) for o in OversightList]}
 
 
+def _holds_context(request: HttpRequest) -> dict[str, Any]:
+    """Active holds of one kind (or all), sorted by a column in the database, one page."""
+    kind = request.GET.get("hold_kind", "")
+    sort = request.GET.get("hold_sort", "")
+    if sort.removeprefix("-") not in HOLD_SORTS:
+        sort = "-since"
+    column, descending = HOLD_SORTS[sort.removeprefix("-")], sort.startswith("-")
+    holds = (AccountHold.objects.for_user(request.user, ACTION).filter(cleared_at__isnull=True)
+             .select_related("account").order_by(f"-{column}" if descending else column,
+                                                 "-pk" if descending else "pk"))
+    if kind in AccountHold.Kind.values:
+        holds = holds.filter(kind=kind)
+    return {"holds": Paginator(holds, ACCOUNTS_PER_PAGE).get_page(request.GET.get("holds_page")),
+            "holds_query": kept_query(request, "holds_page"), "hold_kind": kind,
+            "hold_kinds": AccountHold.Kind.choices, "hold_sort": sort,
+            "hold_sort_query": kept_query(request, "hold_sort", "holds_page"),
+            "hold_columns": [(key, key.capitalize()) for key in HOLD_SORTS]}
+
+
 @firm_page(ACTION)
 def overlay_dashboard(request: HttpRequest) -> HttpResponse:
     context = _run_context(request)
@@ -50,18 +73,11 @@ def overlay_dashboard(request: HttpRequest) -> HttpResponse:
         return render(request, "workflow/_overlay_run.html", context)
     waiting = TradeBatch.objects.for_user(request.user, ACTION).filter(
         status=BatchStatus.PENDING_REVIEW)
-    hold_kind = request.GET.get("hold_kind", "")
-    holds = (AccountHold.objects.for_user(request.user, ACTION).filter(cleared_at__isnull=True)
-             .select_related("account").order_by("-created_at", "-pk"))
-    if hold_kind in AccountHold.Kind.values:
-        holds = holds.filter(kind=hold_kind)
     suspended = suspended_by_run(context["run"]) if context["run"] else None
     rules = active_settings_rules(SettingsRule.objects.for_user(request.user, ACTION))
     context.update({
         **queue_context(request, waiting, per_page=QUEUE_PER_PAGE),
-        "holds": Paginator(holds, ACCOUNTS_PER_PAGE).get_page(request.GET.get("holds_page")),
-        "holds_query": kept_query(request, "holds_page"), "hold_kind": hold_kind,
-        "hold_kinds": AccountHold.Kind.choices,
+        **_holds_context(request),
         "suspended": Paginator(suspended, ACCOUNTS_PER_PAGE).get_page(
             request.GET.get("suspended_page")) if suspended is not None else None,
         "suspended_query": kept_query(request, "suspended_page"),

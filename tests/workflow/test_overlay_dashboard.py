@@ -102,10 +102,19 @@ def test_the_dashboard_shows_the_run_queue_holds_rules_and_switch(book, alice_fi
     assert "$250,000.00 per order" in text and "/workflow/batches/release-controls/" in page
 
 
-def test_holds_are_filtered_by_kind(book, alice_firm):
-    page = _client(alice_firm.overlay_manager).get(URL, {"hold_kind": "suspension"})
-    assert re.findall(r'data-testid="held-account" data-account="([^"]+)"',
-                      page.content.decode()) == ["F-5"]
+def test_holds_are_filtered_by_kind_and_sorted(book, alice_firm):
+    overlay = _client(alice_firm.overlay_manager)
+
+    def held(**query):
+        return re.findall(r'data-testid="held-account" data-account="([^"]+)"',
+                          overlay.get(URL, query).content.decode())
+
+    assert held(hold_kind="suspension") == ["F-5"]
+    assert held(hold_sort="account") == ["F-3", "F-5"]
+    assert held(hold_sort="-account") == ["F-5", "F-3"]
+    assert held(hold_sort="kind") == ["F-3", "F-5"]  # data_error before suspension
+    page = overlay.get(URL, {"hold_sort": "account", "sort": "-trades"}).content.decode()
+    assert 'href="?sort=-trades&amp;hold_sort=-account#holds-h"' in page
 
 
 @pytest.mark.parametrize("url", [URL, "/workflow/batches/"])
