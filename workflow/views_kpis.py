@@ -38,9 +38,9 @@ def kpi_page(request: HttpRequest) -> HttpResponse:
     labels = [f"{d:%m-%d}" for d in kpis.dates]
     chart = svg(line_chart_svg(labels, series,
                                title=f"Accounts per nightly run, last {days} days, {who}"))
-    team_charts = [svg(line_chart_svg(labels, [
+    team_charts = [(f"{LABELS[measure]} per nightly run, by team", svg(line_chart_svg(labels, [
         LineSeries(name, [getattr(kpis.by_team_date[name][d], measure) for d in kpis.dates])
-        for name in kpis.teams], title=f"{LABELS[measure]} per nightly run, by team"))
+        for name in kpis.teams], title=f"{LABELS[measure]} per nightly run, by team")))
         for measure in TEAM_CHARTS] if kpis.teams else []
     return render(request, "workflow/kpis.html", {
         "kpis": kpis, "chart": chart, "days": days, "periods": PERIODS, "advisor": advisor,
