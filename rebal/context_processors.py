@@ -4,13 +4,20 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from rebal.models import Role
 from rebal.permissions import can, roles_of
 
+# Each role's dashboard first, then the lists; a person sees the entries their roles allow.
 NAVIGATION = [
     ("Home", "home", "home.view"),
     ("My accounts", "advisor-dashboard", "advisor_dashboard.view"),
+    ("Today", "overlay-dashboard", "overlay_dashboard.view"),
+    ("Compliance", "compliance-dashboard", "compliance_list.view"),
+    ("Audit history", "audit-history", "audit.view"),
+    ("Management", "management-dashboard", "management_list.view"),
     ("KPIs", "kpi-page", "kpi.view"),
     ("Model book", "ipc-change-list", "model.edit"),
+    ("Data", "data-dashboard", "feed.view"),
     ("Households", "household-list", "household.view"),
     ("Accounts", "account-list", "account.view"),
     ("Feeds", "feed-list", "feed.view"),
@@ -24,9 +31,19 @@ NAVIGATION = [
     # Firm-wide report readers (advisors' reports, of their accounts, are at the same URLs).
     ("Taxes saved", "taxes-saved", "report.run"),
     ("Health check", "health-check", "report.run"),
-    ("People", "member-list", "membership.view"),
-    ("API tokens", "token-list", "token.view"),
+    ("Administration", "administration", "membership.view"),
 ]
+
+# The page each role starts from, as the home page offers it.
+ROLE_DASHBOARDS = {
+    Role.ADVISOR: "advisor-dashboard",
+    Role.IPC: "ipc-change-list",
+    Role.OVERLAY_MANAGER: "overlay-dashboard",
+    Role.COMPLIANCE: "compliance-dashboard",
+    Role.MANAGEMENT: "management-dashboard",
+    Role.DATA_MANAGER: "data-dashboard",
+    Role.FIRM_ADMIN: "administration",
+}
 
 # The hosting company's operators work across firms, outside any one firm's context.
 OPERATOR_NAVIGATION = [
@@ -59,6 +76,10 @@ SECTION_OF = {
     "taxes-saved-account": "taxes-saved",
     "activity-account": "taxes-saved",
     "report-run-list": "taxes-saved",
+    **{name: "administration" for name in (
+        "member-list", "member-edit", "member-set-active", "team-list", "team-detail",
+        "team-delete", "grant-list", "grant-member", "admin-schedules", "token-list",
+        "token-revoke", "sign-on-settings")},
     **{name: "ipc-change-list" for name in (
         "ipc-allocation-list", "ipc-allocation-detail", "ipc-allocation-edit",
         "ipc-product-list", "ipc-product-detail", "ipc-product-edit", "ipc-program-list",

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from rebal import services
 from rebal.access import access_object
+from rebal.context_processors import ROLE_DASHBOARDS
 from rebal.middleware import SESSION_FIRM_KEY
 from rebal.models import Alert, Role
 from rebal.permissions import actions_for, roles_of
@@ -33,7 +34,8 @@ def home(request: HttpRequest) -> HttpResponse:
     roles = sorted(roles_of(request.user))
     allowed = actions_for(request.user)
     context = {
-        "roles": [(Role(role).label, ROLE_HOME_TEXT[Role(role)]) for role in roles],
+        "roles": [(Role(role).label, ROLE_HOME_TEXT[Role(role)], ROLE_DASHBOARDS[Role(role)])
+                  for role in roles],
         "abilities": abilities(allowed),
         "alerts": open_alerts_for(request.user)[:50],
     }

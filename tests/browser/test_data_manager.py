@@ -90,8 +90,8 @@ def test_data_manager_reads_a_bad_row_and_adds_an_unknown_security(page, sign_in
     ])
     sign_in(firm, "data")
     main_nav = page.get_by_role("navigation", name="Main").get_by_role("link")
-    expect(main_nav).to_have_text(["Home", "Households", "Accounts", "Feeds", "Data exceptions",
-                                   "Nightly runs", "Filters"])
+    expect(main_nav).to_have_text(["Home", "Data", "Households", "Accounts", "Feeds",
+                                   "Data exceptions", "Nightly runs", "Filters"])
 
     # Deliver the file in the browser.
     main_nav.filter(has_text="Feeds").click()

@@ -35,6 +35,8 @@ def test_advisor_signs_in_and_sees_an_advisors_home(page, sign_in, firm_a, live_
     expect(page.locator(".who .user")).to_have_text(firm_a.emails["advisor"])
     expect(page.get_by_test_id("roles").locator("li")).to_have_count(1)
     expect(page.get_by_test_id("roles").locator("li strong")).to_have_text("Advisor")
+    expect(page.get_by_test_id("roles").get_by_role("link", name="Advisor")).to_have_attribute(
+        "href", "/advisor/")
     nav = page.get_by_role("navigation", name="Main").get_by_role("link")
     expect(nav).to_have_text(["Home", "My accounts", "Households", "Accounts", "Filters"])
     expect(page.get_by_role("link", name="API tokens")).to_have_count(0)
@@ -66,7 +68,8 @@ def test_firm_admin_issues_and_revokes_an_api_token(page, sign_in, firm_a, live_
     sign_in(firm_a, "admin")
     name = f"custodian-{uuid.uuid4().hex[:6]}"
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="API tokens").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Administration").click()
+    page.get_by_role("link", name="API tokens", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("API tokens")
     page.get_by_label("Name").fill(name)
     page.get_by_label("Read alerts").check()
