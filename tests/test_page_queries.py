@@ -67,6 +67,7 @@ PAGES = [
     ("compliance", "compliance-dashboard", ""),
     ("compliance", "audit-history", ""),
     ("compliance", "record-list", ""),
+    ("management", "management-dashboard", ""),
     ("management", "kpi-page", ""),
     ("management", "taxes-saved", ""),
     ("management", "health-check", ""),

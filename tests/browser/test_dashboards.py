@@ -26,6 +26,7 @@ DASHBOARDS = {
     "ipc": ("ipc-change-list", None),
     "overlay_manager": ("overlay-dashboard", None),
     "compliance": ("compliance-dashboard", None),
+    "management": ("management-dashboard", None),
     "data_manager": ("data-dashboard", "Data dashboard"),
     "firm_admin": ("administration", None),
     "platform_operator": ("operations-firms", None),
