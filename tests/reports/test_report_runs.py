@@ -18,6 +18,7 @@ from reports.report_runs import (
     monthly_report_request,
     previous_month,
     report_run_chunk,
+    report_run_continue,
     report_run_request,
 )
 from reports.taxes_saved_report import taxes_saved_report
@@ -60,6 +61,20 @@ def test_chunks_show_progress_and_the_run_matches_the_report(alice_firm):
     advisor.force_login(alice_firm.advisor)
     assert advisor.get("/reports/runs/").status_code == 403
     assert advisor.get(f"/reports/runs/{run.pk}/pdf/").status_code == 404
+
+
+def test_a_chunk_that_fails_marks_the_run_failed_and_says_why(alice_firm):
+    taxes_saved_book(alice_firm)
+    with firm_context(alice_firm.firm):
+        run = report_run_request(start=START, end=END, acting_user=alice_firm.compliance)
+        ReportRun.objects.filter(pk=run.pk).update(partial={"csv": 5})  # damaged behind it
+    # As the task runs it: in the firm's context, whose transaction an exception would end.
+    with firm_context(alice_firm.firm):
+        report_run_continue(run_id=run.pk, offset=0)
+    with firm_context(alice_firm.firm):
+        run.refresh_from_db()
+    assert run.status == "failed" and run.error.startswith("TypeError: ")
+    assert run.finished_at is not None and run.accounts_done == 0
 
 
 def test_monthly_schedule_asks_once_for_the_previous_month(alice_firm):

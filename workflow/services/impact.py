@@ -12,6 +12,7 @@ records the totals on the draft (`ModelChange.impact`), which its approval then 
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
@@ -37,6 +38,8 @@ from models_hub.services.publishing import model_change_approve, model_change_re
 from optimizer.chunk_inputs import _tax_rates
 from workflow.models import ImpactPreview, ImpactPreviewAccount
 from workflow.services.impact_estimate import EstimateLot, move_estimate
+
+logger = logging.getLogger(__name__)
 
 CHUNK = 2000
 METHOD = ("Estimated without the optimizer: each affected account is rebalanced tax-naively to "
@@ -211,17 +214,17 @@ def _fail(preview: ImpactPreview, error: str) -> None:
 
 def impact_preview_continue(*, preview_id: int, offset: int) -> None:
     """One chunk (its own transaction), then the next queued after it commits; a chunk that
-    raises marks the preview failed with the error (shown on the draft's page) and re-raises."""
+    raises marks the preview failed with the error (shown on the draft's page). The error is
+    logged, not raised again: the task's transaction would roll the mark back with it."""
     try:
         with transaction.atomic():
             following = impact_preview_chunk(preview_id=preview_id, offset=offset)
             if following is not None:
                 _enqueue(ImpactPreview.objects.get(pk=preview_id), following)
     except Exception as error:
-        with transaction.atomic():
-            _fail(ImpactPreview.objects.select_for_update().get(pk=preview_id),
-                  f"{type(error).__name__}: {error}")
-        raise
+        logger.exception("impact preview %s failed at account %s", preview_id, offset)
+        _fail(ImpactPreview.objects.select_for_update().get(pk=preview_id),
+              f"{type(error).__name__}: {error}")
 
 
 def latest_preview(change: ModelChange) -> ImpactPreview | None:
