@@ -20,7 +20,6 @@ from typing import Any
 
 from django.apps import apps
 from django.db import connection
-from django.db.models import OuterRef, Q, Subquery
 from psycopg2 import sql
 from simple_history.models import HistoricalChanges
 
@@ -199,13 +198,12 @@ def _field_branch(kind: AuditedType, query: AuditQuery, firm_id: int,
         "ORDER BY h.history_date {order}, h.history_id {order} LIMIT %s) "
         "SELECT %s AS model_key, s.history_id, s.id AS object_id, s.history_date, "
         "(SELECT count(*) FROM scanned) AS scanned "
-        "FROM scanned s LEFT JOIN LATERAL (SELECT p.{column} AS value FROM {table} p "
-        "WHERE p.firm_id = %s AND p.id = s.id "
-        "AND (p.history_date, p.history_id) < (s.history_date, s.history_id) "
-        "ORDER BY p.history_date DESC, p.history_id DESC LIMIT 1) prev ON TRUE "
+        "FROM scanned s {previous} "
         "WHERE s.history_type = '~' AND s.value IS DISTINCT FROM prev.value "
         "ORDER BY s.history_date {order}, s.history_id {order} LIMIT %s"
-    ).format(column=column, table=table, where=sql.SQL(" AND ").join(where), order=order)
+    ).format(column=column, table=table, where=sql.SQL(" AND ").join(where), order=order,
+             previous=PREVIOUS_VERSION.format(table=table, alias=sql.Identifier("s"),
+                                              column=column))
     return statement, [*params, SCAN_LIMIT, kind.key, firm_id, limit]
 
 
@@ -273,27 +271,39 @@ def _describe(entries: list[AuditEntry], firm_id: int) -> None:
         entry.account = accounts.get(entry.account_id) if entry.account_id else None
 
 
-def _versions_with_previous(history_model: Any, history_ids: list[int],
+# The version just before each one, found through the index on the object's id: ordering by a
+# row value keeps the planner off a backward walk of the history_date index, which a LIMIT 1
+# would otherwise tempt it into on a large table.
+PREVIOUS_VERSION = sql.SQL(
+    "LEFT JOIN LATERAL (SELECT p.history_id, p.{column} AS value FROM {table} p "
+    "WHERE p.firm_id = %s AND p.id = {alias}.id "
+    "AND (p.history_date, p.history_id) < ({alias}.history_date, {alias}.history_id) "
+    "ORDER BY ROW(p.history_date, p.history_id) DESC LIMIT 1) prev ON TRUE")
+
+
+def _versions_with_previous(kind: AuditedType, history_ids: list[int],
                             firm_id: int) -> tuple[dict[int, Any], dict[int, Any]]:
     """The page's versions of one model, and each one's predecessor (the same object's version
     just before it), both by history id: two queries."""
-    rows = history_model.objects.filter(firm_id=firm_id)
-    earlier = rows.filter(id=OuterRef("id")).filter(
-        Q(history_date__lt=OuterRef("history_date"))
-        | Q(history_date=OuterRef("history_date"), history_id__lt=OuterRef("history_id"))
-    ).order_by("-history_date", "-history_id").values("history_id")[:1]
-    versions = {v.history_id: v for v in rows.filter(history_id__in=history_ids)
-                .annotate(previous_id=Subquery(earlier))}
-    previous = rows.in_bulk([v.previous_id for v in versions.values() if v.previous_id])
-    return versions, {pk: previous[v.previous_id] for pk, v in versions.items()
-                      if v.previous_id}
+    table = sql.Identifier(kind.table)
+    statement = sql.SQL("SELECT h.history_id, prev.history_id FROM {table} h {previous} "
+                        "WHERE h.firm_id = %s AND h.history_id = ANY(%s)").format(
+        table=table, previous=PREVIOUS_VERSION.format(
+            table=table, alias=sql.Identifier("h"), column=sql.Identifier("history_id")))
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [firm_id, firm_id, history_ids])
+        pairs = dict(cursor.fetchall())
+    rows = kind.history_model.objects.filter(firm_id=firm_id).in_bulk(
+        [*pairs, *(p for p in pairs.values() if p is not None)])
+    return ({pk: rows[pk] for pk in pairs},
+            {pk: rows[p] for pk, p in pairs.items() if p is not None})
 
 
 def _describe_type(entries: list[AuditEntry], firm_id: int) -> None:
     kind = entries[0].type
     history_model = kind.history_model
-    versions, previous = _versions_with_previous(history_model,
-                                                 [e.history_id for e in entries], firm_id)
+    versions, previous = _versions_with_previous(kind, [e.history_id for e in entries],
+                                                 firm_id)
     labels = {f.name: str(f.verbose_name) for f in history_model.tracked_fields}
     for entry in entries:
         version = versions[entry.history_id]
