@@ -22,3 +22,13 @@ def sort_header(context: Any, label: str, column: str, css: str = "") -> str:
     return format_html('<th scope="col"{}{}><a href="{}">{}</a></th>',
                        format_html(' class="{}"', css) if css else "",
                        format_html(' aria-sort="{}"', order) if order else "", href, label)
+
+
+@register.inclusion_tag("rebal/_pager.html", takes_context=True)
+def pager(context: Any, page: Any = None, param: str = "page", keep: str | None = None,
+          label: str = "") -> dict[str, Any]:
+    """Previous / next links of a page of rows (`page`, else the context's), keeping the
+    query parameters in `keep` (else the context's `query`); `param` names the page number,
+    so that one page may hold several paged lists."""
+    return {"pager": page if page is not None else context.get("page"), "param": param,
+            "keep": context.get("query", "") if keep is None else keep, "label": label}

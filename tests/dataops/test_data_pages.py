@@ -66,7 +66,7 @@ def test_the_data_manager_sees_every_file_with_its_counts(files, data_client):
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert nav(html) == ["Home", "Households", "Accounts", "Feeds", "Data exceptions",
+    assert nav(html) == ["Home", "Data", "Households", "Accounts", "Feeds", "Data exceptions",
                          "Nightly runs", "Filters"]
     assert rows(html, "feed-file-row") == [
         ["tax_lots_20261124.csv", "2026-11-24 tax_lots", "Rejected", "0", "0", "0",
