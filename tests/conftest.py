@@ -77,7 +77,7 @@ def build_firm(code: str) -> FirmPersonas:
 
 def _build_firm(code: str) -> FirmPersonas:
     from accounts.models import Account, Household
-    from accounts.services import household_assign_advisor
+    from accounts.services.grants import advisor_grant
     from rebal.firm_context import firm_context
     from rebal.models import Firm, Role
     from rebal.services import membership_grant, user_ensure
@@ -96,7 +96,8 @@ def _build_firm(code: str) -> FirmPersonas:
                                          household=household)
         other_account = Account.objects.create(account_number=f"{code}-002",
                                                name=f"{code} Beta Joint", household=other)
-        household_assign_advisor(household=household, advisor=people["advisor"], acting_user=None)
+        advisor_grant(household=household, advisor=people["advisor"], acting_user=None,
+                      reason="the test book")
     return FirmPersonas(firm=firm, household=household, other_household=other, account=account,
                         other_account=other_account, **people)
 

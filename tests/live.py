@@ -156,7 +156,7 @@ class LiveFirm:
 def create_live_firm(label: str) -> LiveFirm:
     """Create and commit a firm with a unique code. Call inside `committed()`."""
     from accounts.models import Household
-    from accounts.services import household_assign_advisor
+    from accounts.services.grants import advisor_grant
     from rebal import services
     from rebal.audit import audit_context
     from rebal.firm_context import firm_context
@@ -180,7 +180,8 @@ def create_live_firm(label: str) -> LiveFirm:
         household = Household.objects.create(code=f"{code}-HH1", name=f"{label} Alpha Household")
         other = Household.objects.create(code=f"{code}-HH2", name=f"{label} Beta Household")
     with audit_context(system_job="tests"), firm_context(firm):
-        household_assign_advisor(household=household, advisor=advisor, acting_user=None)
+        advisor_grant(household=household, advisor=advisor, acting_user=None,
+                      reason="the test book")
     return LiveFirm(firm=firm, advisor=advisor, admin=admin, household=household,
                     other_household=other,
                     emails={"advisor": advisor.email, "admin": admin.email})

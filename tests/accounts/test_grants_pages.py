@@ -51,7 +51,8 @@ def test_granting_a_household_shows_it_to_the_advisor_and_revoking_hides_it(alic
     with firm_context(alice_firm.firm):
         log = list(GrantEvent.objects.order_by("pk").values_list(
             "kind", "household__code", "reason", "acted_by__email"))
-    assert log == [("granted", "ALICE-HH2", "took over Beta", "admin@alice.test"),
+    assert log == [("granted", "ALICE-HH1", "the test book", None),  # the personas' own
+                   ("granted", "ALICE-HH2", "took over Beta", "admin@alice.test"),
                    ("revoked", "ALICE-HH2", "Beta left", "admin@alice.test")]
 
 
@@ -83,7 +84,7 @@ def test_grants_are_refused_without_a_reason_twice_or_to_a_non_advisor(alice_fir
         with pytest.raises(ValidationError, match="was not granted"):
             advisor_revoke(advisor=alice_firm.advisor, household=household,
                            acting_user=alice_firm.admin, reason="x")
-        assert not GrantEvent.objects.exists()
+        assert list(GrantEvent.objects.values_list("reason", flat=True)) == ["the test book"]
     admin = _client(alice_firm.admin)
     url = f"/administration/grants/members/{_member(alice_firm.firm, alice_firm.advisor).pk}/"
     response = admin.post(url, {"kind": "household", "code": "NOPE", "reason": "x"},
@@ -100,7 +101,7 @@ def test_another_firms_household_cannot_be_granted_or_revoked(alice_firm, bob_fi
     assert admin.post(url, {"revoke_household": bob_firm.household.pk, "reason": "x"}
                       ).status_code == 404
     with firm_context(alice_firm.firm):
-        assert not GrantEvent.objects.exists()
+        assert list(GrantEvent.objects.values_list("reason", flat=True)) == ["the test book"]
 
 
 def test_the_advisors_list_counts_grants_and_is_sorted_searched_and_paged(

@@ -35,7 +35,7 @@ def build_advisor_book(tmp: Any) -> AdvisorBook:
     from django.utils import timezone
 
     from accounts.models import Account, Household
-    from accounts.services import household_assign_advisor
+    from accounts.services.grants import advisor_grant
     from demo.model_book import model_book_ensure
     from demo.services import DEMO_PASSWORD, demo_firm_ensure
     from optimizer.services import account_analyze
@@ -53,8 +53,8 @@ def build_advisor_book(tmp: Any) -> AdvisorBook:
                                                    accounts__tax_status="taxable")
                           .exclude(accounts__program_code="").distinct().order_by("code")[:4])
         for household in households:
-            household_assign_advisor(household=household, advisor=users["advisor"],
-                                     acting_user=None)
+            advisor_grant(household=household, advisor=users["advisor"],
+                                     acting_user=None, reason="the test book")
         mine = list(Account.objects.filter(household__in=households, status="open")
                     .exclude(program_code="").order_by("account_number"))
         for account in mine:

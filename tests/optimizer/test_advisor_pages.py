@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from accounts.models import Account, AccountSettings, Household
-from accounts.services import household_assign_advisor
+from accounts.services.grants import advisor_grant
 from accounts.settings_resolution import effective_settings
 from demo.model_book import model_book_ensure
 from demo.services import demo_firm_ensure
@@ -45,8 +45,8 @@ def book(tmp_path):
                                                    accounts__tax_status="taxable")
                           .exclude(accounts__program_code="").distinct().order_by("code")[:3])
         for household in households:
-            household_assign_advisor(household=household, advisor=users["advisor"],
-                                     acting_user=None)
+            advisor_grant(household=household, advisor=users["advisor"],
+                                     acting_user=None, reason="the test book")
         mine = list(Account.objects.filter(household__in=households, status="open")
                     .exclude(program_code="").order_by("account_number"))
         analyses = {a.account_number: account_analyze(account=a, as_of=BUSINESS_DATE)

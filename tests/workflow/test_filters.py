@@ -69,12 +69,12 @@ def test_hand_counted(book, query, expected):
 
 
 def test_advisor_grants(book, alice_firm):
-    from accounts.services import household_assign_advisor
+    from accounts.services.grants import advisor_grant
     from rebal.audit import audit_context
 
     with firm_context(book.firm), audit_context(system_job="tests"):
-        household_assign_advisor(household=book.household, advisor=alice_firm.advisor,
-                                 acting_user=None)
+        advisor_grant(household=book.household, advisor=alice_firm.advisor,
+                                 acting_user=None, reason="the test book")
     assert len(numbers(book, c("advisor", "eq", alice_firm.advisor.email))) == 6
     assert numbers(book, c("advisor", "eq", alice_firm.admin.email)) == []
 
