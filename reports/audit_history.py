@@ -243,7 +243,7 @@ def audit_page(*, firm_id: int, query: AuditQuery, page: int = 1,
 
 
 def _describe(entries: list[AuditEntry], firm_id: int) -> None:
-    """Who, why, what and what it is about, for a page: per model on the page two queries
+    """Who, why, what and what it is about, for a page: per model on the page one query
     (its rows and their previous versions), then one each for users, tokens and accounts."""
     by_type: dict[str, list[AuditEntry]] = defaultdict(list)
     for entry in entries:
@@ -284,19 +284,26 @@ PREVIOUS_VERSION = sql.SQL(
 def _versions_with_previous(kind: AuditedType, history_ids: list[int],
                             firm_id: int) -> tuple[dict[int, Any], dict[int, Any]]:
     """The page's versions of one model, and each one's predecessor (the same object's version
-    just before it), both by history id: two queries."""
+    just before it), both by history id: one query, each row tagged with the page's version it
+    was read for."""
     table = sql.Identifier(kind.table)
-    statement = sql.SQL("SELECT h.history_id, prev.history_id FROM {table} h {previous} "
-                        "WHERE h.firm_id = %s AND h.history_id = ANY(%s)").format(
-        table=table, previous=PREVIOUS_VERSION.format(
-            table=table, alias=sql.Identifier("h"), column=sql.Identifier("history_id")))
-    with connection.cursor() as cursor:
-        cursor.execute(statement, [firm_id, firm_id, history_ids])
-        pairs = dict(cursor.fetchall())
-    rows = kind.history_model.objects.filter(firm_id=firm_id).in_bulk(
-        [*pairs, *(p for p in pairs.values() if p is not None)])
-    return ({pk: rows[pk] for pk in pairs},
-            {pk: rows[p] for pk, p in pairs.items() if p is not None})
+    statement = sql.SQL(
+        "WITH page AS (SELECT h.history_id AS page_id, prev.history_id AS previous_id "
+        "FROM {table} h {previous} WHERE h.firm_id = %s AND h.history_id = ANY(%s)) "
+        "SELECT t.*, page.page_id AS audit_page_id FROM {table} t "
+        "JOIN page ON t.history_id IN (page.page_id, page.previous_id) WHERE t.firm_id = %s"
+    ).format(table=table, previous=PREVIOUS_VERSION.format(
+        table=table, alias=sql.Identifier("h"), column=sql.Identifier("history_id")))
+    connection.ensure_connection()
+    versions: dict[int, Any] = {}
+    previous: dict[int, Any] = {}
+    for row in kind.history_model.objects.raw(
+            statement.as_string(connection.connection), [firm_id, firm_id, history_ids, firm_id]):
+        if row.history_id == row.audit_page_id:
+            versions[row.history_id] = row
+        else:
+            previous[row.audit_page_id] = row
+    return versions, previous
 
 
 def _describe_type(entries: list[AuditEntry], firm_id: int) -> None:
