@@ -34,6 +34,7 @@ from tests.models_hub.factories import build_model_book
 from tests.workflow.filter_book import analysis as analysis_of
 from workflow.models import AccountDisposition, NightlyRun, RunAccount, SavedFilter, SettingsRule
 from workflow.services.batches import batches_create_for_run
+from workflow.services.kpi_summary import run_kpis_write
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -170,6 +171,7 @@ def grow(firm: Firm, units: int) -> None:
             SettingsRule.objects.create(name=f"Paged rule {n}", query={"all": []},
                                         values={"tracking": "loose"})
             batches_create_for_run(run_id=run.pk)
+            run_kpis_write(run_ids=[run.pk])  # as sorting the run does
             advisor_grant(household=household, advisor=personas.advisor,
                                      acting_user=None, reason="the test book")
     firm.units += units
