@@ -42,6 +42,14 @@ SYNTHETIC_TRADE_METRICS_SQL = (
     " (random() * 5000)::int::text, 'long_term_losses', '0', 'estimated_tax',"
     " (random() * 3000 - 500)::int::text, 'losses_harvested', '0', 'trading_cost', '0',"
     " 'cost_benefit_score', random())")
+# One synthetic analysis for each of a firm's accounts on a trade date: parameters (trade_date,
+# firm_id).
+SYNTHETIC_ANALYSES_SQL = (
+    "INSERT INTO optimizer_analysis (firm_id, account_id, trade_date, status, summary, before,"
+    " after, trade_metrics, relaxations, notes, calibration, solver, sources, created_at)"
+    f" SELECT firm_id, id, %s, 'optimal', '', {SYNTHETIC_METRICS_SQL}, {SYNTHETIC_METRICS_SQL},"
+    f" {SYNTHETIC_TRADE_METRICS_SQL}, '[]', '[]', '{{}}', '{{}}', '{{}}', now()"
+    " FROM accounts_account WHERE firm_id = %s")
 
 
 def admin_url() -> str:

@@ -39,7 +39,7 @@ django.setup()
 from django.core.management import call_command
 call_command("migrate", database="owner", verbosity=0)
 from django.db import connection
-from bench.databases import SYNTHETIC_METRICS_SQL, SYNTHETIC_TRADE_METRICS_SQL
+from bench.databases import SYNTHETIC_ANALYSES_SQL
 from accounts.models import CustomField
 from rebal.audit import audit_context
 from rebal.firm_context import firm_context
@@ -73,15 +73,8 @@ with firm_context(firm), audit_context(system_job="bench"):
             " created_at, cleared_reason) "
             "SELECT firm_id, id, 'data_error', 'bench: bad lot row', 'feed:tax_lots', now(), ''"
             " FROM accounts_account WHERE firm_id = %s AND id %% 50 = 0", [firm.pk])
-        metrics, trade = SYNTHETIC_METRICS_SQL, SYNTHETIC_TRADE_METRICS_SQL
         for day in ("2026-11-23", "2026-11-24"):
-            cursor.execute(
-                "INSERT INTO optimizer_analysis (firm_id, account_id, trade_date, status,"
-                " summary, before, after, trade_metrics, relaxations, notes, calibration,"
-                " solver, created_at) "
-                f"SELECT firm_id, id, %s, 'optimal', '', {metrics}, {metrics}, {trade},"
-                " '[]', '[]', '{}', '{}', now() FROM accounts_account WHERE firm_id = %s",
-                [day, firm.pk])
+            cursor.execute(SYNTHETIC_ANALYSES_SQL, [day, firm.pk])
 print(json.dumps({"accounts": N, "seconds": round(time.perf_counter() - started, 1)}))
 """
 

@@ -103,9 +103,9 @@ from datetime import date, timedelta
 import django
 django.setup()
 from django.db import connection
-from bench.databases import SYNTHETIC_METRICS_SQL, SYNTHETIC_TRADE_METRICS_SQL
+from bench.databases import SYNTHETIC_ANALYSES_SQL
 from accounts.models import Account, AccountHold, Household, ReconciliationBreak
-from accounts.services import household_assign_advisor
+from accounts.services.grants import advisor_grant
 from dataops.models import CorporateAction, FeedFile, Security, SecurityIdentifier, UnknownSecurity
 from rebal.audit import audit_context, bulk_create_audited
 from rebal.firm_context import firm_context
@@ -132,8 +132,8 @@ with firm_context(firm), audit_context(system_job="bench"):
         people[key] = user_ensure(email=f"pages-{key}@bench.test", password=password)
         membership_grant(user=people[key], roles=[role], acting_user=None, system_job="bench")
     for household in Household.objects.order_by("pk")[:1000]:
-        household_assign_advisor(household=household, advisor=people["advisor"], acting_user=None)
-    metrics, trade = SYNTHETIC_METRICS_SQL, SYNTHETIC_TRADE_METRICS_SQL
+        advisor_grant(household=household, advisor=people["advisor"], acting_user=None,
+                      reason="the benchmark's advisor")
     securities = list(Security.objects.filter(status="active").order_by("pk")
                       .values_list("pk", flat=True)[:2])
     with connection.cursor() as cursor:
@@ -148,13 +148,7 @@ with firm_context(firm), audit_context(system_job="bench"):
             run = NightlyRun.objects.create(business_date=day, trigger="bench",
                                             status=NightlyRun.Status.SUCCEEDED)
             NightlyRun.objects.filter(pk=run.pk).update(finished_at=run.created_at)
-            cursor.execute(
-                "INSERT INTO optimizer_analysis (firm_id, account_id, trade_date, status,"
-                " summary, before, after, trade_metrics, relaxations, notes, calibration, solver,"
-                " sources, created_at)"
-                f" SELECT firm_id, id, %s, 'optimal', '', {metrics}, {metrics}, {trade},"
-                " '[]', '[]', '{}', '{}', '{}', now() FROM accounts_account WHERE firm_id = %s",
-                [day, firm.pk])
+            cursor.execute(SYNTHETIC_ANALYSES_SQL, [day, firm.pk])
             cursor.execute(
                 "INSERT INTO workflow_runaccount (firm_id, run_id, account_id, status, reason,"
                 " analysis_id) SELECT firm_id, %s, account_id, 'analyzed', '', id"

@@ -44,7 +44,7 @@ import json, os
 import django
 django.setup()
 from django.db import connection
-from bench.databases import SYNTHETIC_METRICS_SQL, SYNTHETIC_TRADE_METRICS_SQL
+from bench.databases import SYNTHETIC_ANALYSES_SQL
 from rebal.audit import audit_context
 from rebal.firm_context import firm_context
 from rebal.models import Firm, Role, Scope
@@ -56,14 +56,8 @@ with firm_context(firm), audit_context(system_job="bench"):
     user = user_ensure(email="load@bench.test", password=os.environ["BENCH_LOAD_PASSWORD"])
     membership_grant(user=user, roles=[Role.FIRM_ADMIN], acting_user=None, system_job="bench")
     token = api_token_create(name="load", scopes=[Scope.ACCOUNTS_READ], acting_user=user).value
-    metrics, trade = SYNTHETIC_METRICS_SQL, SYNTHETIC_TRADE_METRICS_SQL
     with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO optimizer_analysis (firm_id, account_id, trade_date, status, summary,"
-            " before, after, trade_metrics, relaxations, notes, calibration, solver, created_at)"
-            f" SELECT firm_id, id, '2026-11-24', 'optimal', '', {metrics}, {metrics}, {trade},"
-            " '[]', '[]', '{}', '{}', now() FROM accounts_account WHERE firm_id = %s",
-            [firm.pk])
+        cursor.execute(SYNTHETIC_ANALYSES_SQL, ["2026-11-24", firm.pk])
     accounts = list(Account.objects.order_by("?").values_list("pk", flat=True)[:5000])
     households = list(Household.objects.order_by("?").values_list("pk", flat=True)[:2000])
     counts = {"accounts_total": Account.objects.count(),

@@ -40,9 +40,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 N = 3  # units of book in the small firm; the large one has 3N
 MAX_QUERIES = 30  # session, user, membership, firm context, alerts and navigation included
-# The audit history reads each object type on its page twice (its versions' predecessors and
-# their objects): bounded by the audited types, not by the rows.
-MAX_QUERIES_OF = {("compliance", "audit-history", ""): 60}
 FIRST_DAY = date(2026, 11, 24)
 
 # (who, url name, query string): each role's dashboard, each list, a sort and a search.
@@ -201,7 +198,7 @@ def test_pages_render_in_a_bounded_number_of_queries(firm):
     # Fewer is fine: the audit history reads each object type on its page once.
     grown = {page: (small[page], large[page]) for page in small if large[page] > small[page]}
     over = {page: count for page, count in large.items()
-            if count > MAX_QUERIES_OF.get(page, MAX_QUERIES)}
+            if count > MAX_QUERIES}
     for page in KNOWN_PER_ROW:
         grown.pop(page, None)
         over.pop(page, None)

@@ -13,11 +13,12 @@ from typing import Any
 from django.contrib.auth import get_user_model
 
 from accounts.models import Account, CustomField, Household, ReconciliationBreak, TaxEntity
-from accounts.services.advisors import household_assign_advisor
+from accounts.services.grants import advisor_grant_households
 from accounts.services.reconciliation import breaks_record
 from dataops.feeds.batch import FeedBatch
 from rebal.audit import bulk_create_audited, bulk_update_audited
 from rebal.firm_context import require_firm
+from rebal.models import Role
 
 ACCOUNT_FIELDS = ["name", "household_id", "tax_entity_id", "status", "registration",
                   "tax_status", "discretionary", "approved_for_trading", "advisor_email",
@@ -119,7 +120,7 @@ def load_accounts(batch: FeedBatch) -> None:
     if updates:
         bulk_update_audited(Account, updates, ACCOUNT_FIELDS, batch_size=2000)
     batch.rows_loaded = len(prepared)
-    _assign_advisors(prepared, households)
+    _assign_advisors(batch, prepared, households)
     _report_missing(batch, {v["account_number"] for _, v, _ in prepared})
 
 
@@ -127,20 +128,24 @@ def _or(value: bool | None, default: bool) -> bool:
     return default if value is None else value
 
 
-def _assign_advisors(prepared: list[Any], households: dict[str, int]) -> None:
-    """The advisor named for an account is granted its household, if they are in the firm."""
+def _assign_advisors(batch: FeedBatch, prepared: list[Any], households: dict[str, int]) -> None:
+    """The advisor named for an account is granted its household, if they are an active
+    advisor of the firm (the other roles see every household already); logged with the file."""
     emails = {(v.get("advisor") or "").lower() for _, v, _ in prepared} - {""}
     users = {u.email: u for u in get_user_model().objects.filter(
-        email__in=emails, memberships__firm=require_firm(), memberships__is_active=True)}
+        email__in=emails, memberships__firm=require_firm(), memberships__is_active=True,
+        memberships__roles__contains=[Role.ADVISOR])}
     pairs = {(v.get("household_code") or v["account_number"], (v.get("advisor") or "").lower())
              for _, v, _ in prepared}
     granted = {email: set(Household.assigned_to_ids(user)) for email, user in users.items()}
     household_objects = Household.objects.in_bulk(list(households.values()))
+    wanted: dict[Any, list[Household]] = {}
     for code, email in sorted(pairs):
         # Grants already held are skipped: a nightly file re-names every advisor.
         if email in users and households[code] not in granted[email]:
-            household_assign_advisor(household=household_objects[households[code]],
-                                     advisor=users[email], acting_user=None)
+            wanted.setdefault(users[email], []).append(household_objects[households[code]])
+    advisor_grant_households(
+        grants=wanted, reason=f"named as the advisor in {batch.feed_file.name}")
 
 
 def _report_missing(batch: FeedBatch, named: set[str]) -> None:

@@ -82,3 +82,20 @@ def advisor_revoke(*, advisor: Any, acting_user: Any, reason: str,
     remove_perm(permission, advisor, target)
     return _log(kind=GrantEvent.Kind.REVOKED, advisor=advisor, household=household,
                 account=account, acting_user=acting_user, reason=reason)
+
+
+@transaction.atomic
+def advisor_grant_households(*, grants: dict[Any, list[Household]], reason: str) -> int:
+    """Grant each advisor the households listed for them, in bulk (the accounts file names an
+    advisor for every account, every night); the advisors are active advisors of the firm and
+    the households ones they do not hold yet, which the caller has checked. Each grant is logged
+    with the reason, under the acting job. Returns the number of grants."""
+    events = []
+    for advisor, households in grants.items():
+        UserObjectPermission.objects.bulk_assign_perm(HOUSEHOLD_PERMISSION.split(".")[1],
+                                                      advisor, households)
+        events += [GrantEvent(firm_id=household.firm_id, kind=GrantEvent.Kind.GRANTED,
+                              advisor=advisor, household=household, reason=reason,
+                              system_job=current_actor().system_job) for household in households]
+    GrantEvent.objects.bulk_create(events)
+    return len(events)

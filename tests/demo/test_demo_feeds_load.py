@@ -24,6 +24,7 @@ from guardian.shortcuts import get_objects_for_user
 from accounts.models import (
     Account,
     AccountHold,
+    GrantEvent,
     Household,
     LotSet,
     ReconciliationBreak,
@@ -167,6 +168,13 @@ def test_the_demo_advisor_gets_households_and_the_firm_expects_its_nightly_feeds
                        .values_list("code", flat=True))
         assert named and assigned == named
         assert len(named) >= 0.1 * Household.objects.count()
+        # Each grant is logged with the file that named the advisor, once.
+        logged = list(GrantEvent.objects.filter(advisor=advisor)
+                      .values_list("household__code", "kind", "reason"))
+        assert sorted(code for code, _, _ in logged) == sorted(named)
+        assert {(kind, reason.split(" in ")[0]) for _, kind, reason in logged} == {
+            ("granted", "named as the advisor")}
+        assert all(reason.endswith(".csv") for _, _, reason in logged)
         assert {(s.feed, f"{s.cutoff:%H:%M}") for s in FeedSchedule.objects.all()} == {
             (feed, "06:00") for feed in ("tax_lots", "cash", "prices", "accounts",
                                          "transactions")}
