@@ -1,6 +1,6 @@
 """Management's KPIs: per nightly run, advisor and team, the accounts analyzed, auto-traded,
 reviewed, suspended, and overdue (in review, their batch still undecided after the run's date) —
-counted in the database, a handful of grouped queries whatever the book's size. An account's
+read from the runs' KPI summaries, a handful of small queries whatever the book's size. An account's
 team is its advisor's (`rebal.selectors.team_by_email`)."""
 
 from __future__ import annotations
@@ -13,7 +13,16 @@ from django.db.models import Count, Exists, OuterRef
 
 from rebal.firm_context import require_firm
 from rebal.selectors import team_by_email
-from workflow.models import AccountDisposition, BatchStatus, Disposition, RunAccount, TradeBatch
+from workflow.models import (
+    AccountDisposition,
+    BatchStatus,
+    Disposition,
+    NightlyRun,
+    RunAccount,
+    RunKpi,
+    TradeBatch,
+)
+from workflow.services.kpi_summary import run_kpis_write
 
 MEASURES = ("analyzed", "auto_traded", "reviewed", "suspended", "overdue")
 LABELS = {"analyzed": "Analyzed", "auto_traded": "Auto-traded", "reviewed": "Reviewed",
@@ -21,8 +30,6 @@ LABELS = {"analyzed": "Analyzed", "auto_traded": "Auto-traded", "reviewed": "Rev
 UNDECIDED = (BatchStatus.PROPOSED, BatchStatus.PENDING_REVIEW)
 NO_ADVISOR = "(no advisor)"
 NO_TEAM = "(no team)"
-_DISPOSITION_MEASURE = {Disposition.AUTO_TRADE: "auto_traded", Disposition.REVIEW: "reviewed",
-                        Disposition.SUSPEND: "suspended"}
 
 
 @dataclass
@@ -56,27 +63,36 @@ class ProgramKpis:
 def program_kpis(*, since: date, today: date, advisor: str = "",
                  team: str = "") -> ProgramKpis:
     """The runs of business dates from `since`; `advisor` (an e-mail, or NO_ADVISOR) or
-    `team` (a name, or NO_TEAM) narrows the per-date figures to those accounts."""
-    rows: list[tuple[date, str, str, int]] = []  # (date, advisor, measure, n)
-    for day, email, n in (RunAccount.objects
-                          .filter(run__business_date__gte=since,
-                                  status=RunAccount.Status.ANALYZED)
-                          .values_list("run__business_date", "account__advisor_email")
-                          .annotate(n=Count("pk")).order_by()):
-        rows.append((day, email or NO_ADVISOR, "analyzed", n))
-    dispositions = AccountDisposition.objects.filter(run__business_date__gte=since)
-    for day, email, disposition, n in (
-            dispositions.values_list("run__business_date", "account__advisor_email",
-                                     "disposition").annotate(n=Count("pk")).order_by()):
-        rows.append((day, email or NO_ADVISOR, _DISPOSITION_MEASURE[disposition], n))
-    waiting = TradeBatch.objects.filter(run=OuterRef("run"), disposition=Disposition.REVIEW,
+    `team` (a name, or NO_TEAM) narrows the per-date figures to those accounts.
+
+    A sorted run's counts are its summary (workflow.models.RunKpi, written when it was sorted;
+    a run sorted before summaries existed is summarized here, once); a run not yet sorted
+    counts its analyzed accounts live; overdue is the run's reviewed accounts while a review
+    batch of a past run is undecided."""
+    runs = list(NightlyRun.objects.filter(business_date__gte=since).annotate(
+        sorted=Exists(AccountDisposition.objects.filter(run=OuterRef("pk"))),
+        summarized=Exists(RunKpi.objects.filter(run=OuterRef("pk"))))
+        .values_list("pk", "sorted", "summarized").order_by())
+    run_kpis_write(run_ids=[pk for pk, done, summarized in runs if done and not summarized])
+    unsorted = [pk for pk, done, _ in runs if not done]
+    waiting = TradeBatch.objects.filter(run=OuterRef("pk"), disposition=Disposition.REVIEW,
                                         status__in=UNDECIDED)
-    for day, email, n in (dispositions.filter(disposition=Disposition.REVIEW,
-                                              run__business_date__lt=today)
-                          .filter(Exists(waiting))
-                          .values_list("run__business_date", "account__advisor_email")
-                          .annotate(n=Count("pk")).order_by()):
-        rows.append((day, email or NO_ADVISOR, "overdue", n))
+    overdue_runs = set(NightlyRun.objects.filter(business_date__gte=since,
+                                                 business_date__lt=today)
+                       .filter(Exists(waiting)).values_list("pk", flat=True))
+    rows: list[tuple[date, str, str, int]] = []  # (date, advisor, measure, n)
+    for run_id, day, email, measure, n in (
+            RunKpi.objects.filter(run__business_date__gte=since)
+            .values_list("run_id", "run__business_date", "advisor_email", "measure", "count")):
+        rows.append((day, email or NO_ADVISOR, measure, n))
+        if measure == "reviewed" and run_id in overdue_runs:
+            rows.append((day, email or NO_ADVISOR, "overdue", n))
+    if unsorted:
+        for day, email, n in (RunAccount.objects
+                              .filter(run_id__in=unsorted, status=RunAccount.Status.ANALYZED)
+                              .values_list("run__business_date", "account__advisor_email")
+                              .annotate(n=Count("pk")).order_by()):
+            rows.append((day, email or NO_ADVISOR, "analyzed", n))
     team_of = team_by_email(require_firm())
     kpis = ProgramKpis()
     by_date: dict[date, Counts] = defaultdict(Counts)

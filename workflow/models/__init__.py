@@ -14,6 +14,7 @@ from workflow.models.dispositions import (
 from workflow.models.events import EventKind, TradeEvent
 from workflow.models.filters import SavedFilter
 from workflow.models.impact import ImpactPreview, ImpactPreviewAccount
+from workflow.models.kpi_summary import RunKpi
 from workflow.models.latest_analysis import LatestAnalysis
 from workflow.models.nightly import (
     NightlyPolicy,
@@ -47,6 +48,7 @@ __all__ = [
     "ReleaseControl",
     "RunAccount",
     "RunChunk",
+    "RunKpi",
     "RunStage",
     "SavedFilter",
     "SettingsChangeSet",

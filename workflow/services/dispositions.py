@@ -32,6 +32,7 @@ from workflow.models import (
     SavedFilter,
 )
 from workflow.services.acting_scope import acting_scope
+from workflow.services.kpi_summary import run_kpis_write
 
 log = logging.getLogger(__name__)
 Target = DispositionPolicy.Target
@@ -224,6 +225,7 @@ def dispositions_assign(*, run_id: int, as_of: date) -> dict[str, int]:
             "ON CONFLICT (run_id, account_id) DO NOTHING").format(outcome_table),
             [run.firm_id, run.pk, Disposition.REVIEW, NO_POLICY, run.pk,
              RunAccount.Status.ANALYZED])
+    run_kpis_write(run_ids=[run.pk])
     rows = AccountDisposition.objects.filter(run=run)
     counts = dict(rows.values_list("disposition").annotate(n=Count("pk")).order_by())
     result = {d.value: counts.get(d.value, 0) for d in Disposition}
