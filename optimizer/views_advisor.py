@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,7 +21,14 @@ from accounts.models import Account
 from accounts.services.settings import account_settings_update
 from dataops.models import AssetClass
 from optimizer.account_inputs import AccountNotAnalyzable
-from optimizer.advisor_book import SORTS, advisor_accounts, valued_lots, weight_bars
+from optimizer.advisor_book import (
+    SORTS,
+    advisor_accounts,
+    advisor_book,
+    book_totals,
+    valued_lots,
+    weight_bars,
+)
 from optimizer.customization_editor import (
     change_problems,
     changes_described,
@@ -53,13 +59,11 @@ def advisor_dashboard(request: HttpRequest) -> HttpResponse:
     descending = request.GET.get("dir", "desc" if sort != "account" else "asc") == "desc"
     search, status = request.GET.get("q", "").strip(), request.GET.get("status", "")
     outside = request.GET.get("outside") == "1"
-    rows = advisor_accounts(accounts, search=search, status=status, outside_band=outside,
+    book = advisor_book(accounts)
+    rows = advisor_accounts(book, search=search, status=status, outside_band=outside,
                             sort=sort, descending=descending)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    totals = advisor_accounts(accounts).aggregate(
-        accounts=Count("pk"), households=Count("household", distinct=True),
-        outside=Count("pk", filter=Q(largest_drift__gt=F("band"))),
-        with_trades=Count("pk", filter=Q(trade_count__gt=0)))
+    totals = book_totals(book)
     filters = urlencode([(k, v) for k, v in (("q", search), ("status", status),
                                              ("outside", "1" if outside else "")) if v])
     ordering = f"sort={sort}&dir={'desc' if descending else 'asc'}"
