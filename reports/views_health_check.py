@@ -9,7 +9,7 @@ from datetime import date
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Max
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -24,6 +24,8 @@ from rebal.pdf import pdf_from_html
 from rebal.views.base import firm_page
 from reports.health_check import AccountHealth, health_check, health_check_respond
 from reports.models import HealthCheckResponse
+
+PAGE_SIZE = 100
 
 
 class DayForm(forms.Form):
@@ -61,28 +63,43 @@ def health_check_page(request: HttpRequest) -> HttpResponse:
     form = DayForm(request.GET)
     data = form.cleaned_data if form.is_valid() else {}
     accounts = Account.objects.for_user(request.user, "report.view")
-    day = data.get("day") or (Analysis.objects.filter(
+    day = data.get("day") or (Analysis.objects.filter(  # the newest first: an index's first rows
         account__in=accounts.values("pk"), trade_date__lte=timezone.localdate())
-        .aggregate(day=Max("trade_date"))["day"] or timezone.localdate())
-    rows = health_check(accounts=accounts, day=day)
-    calls = [r for r in rows if not r.healthy]
-    shown = calls if data.get("calls_only") else rows
-    context = {"rows": shown, "day": day, "checked": len(rows), "calls": len(calls),
-               "unanswered": sum(not r.answered for r in calls), "form": form,
-               "firm": request.firm, "title": f"Portfolio health check — {day:%Y-%m-%d}",  # type: ignore[attr-defined]
+        .order_by("-trade_date").values_list("trade_date", flat=True).first()
+        or timezone.localdate())
+    context = {"day": day, "form": form, "firm": request.firm,  # type: ignore[attr-defined]
+               "title": f"Portfolio health check — {day:%Y-%m-%d}",
                "query": request.GET.urlencode(), "response_form": ResponseForm()}
     stem = f"health_check_{day:%Y%m%d}"
-    if request.GET.get("format") == "csv":
-        response = HttpResponse(health_check_csv(rows, day), content_type="text/csv")
-        response["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
-        return response
-    if request.GET.get("format") == "pdf":
+    if request.GET.get("format") in ("csv", "pdf"):  # the downloads check every account
+        rows = health_check(accounts=accounts, day=day)
+        calls = [r for r in rows if not r.healthy]
+        context |= _counts(rows, checked=len(rows))
+        if request.GET.get("format") == "csv":
+            response = HttpResponse(health_check_csv(rows, day), content_type="text/csv")
+            response["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
+            return response
         response = HttpResponse(pdf_from_html(render_to_string(
             "reports/health_check_pdf.html", context | {"rows": calls})),
             content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{stem}.pdf"'
         return response
-    return render(request, "reports/health_check.html", context)
+    # The page checks only its own accounts (by account number, PAGE_SIZE a page).
+    page = Paginator(accounts.order_by("account_number").only("pk"),
+                     PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = health_check(accounts=Account.objects.filter(pk__in=[a.pk for a in page]), day=day)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context |= _counts(rows, checked=page.paginator.count)
+    return render(request, "reports/health_check.html", context | {
+        "rows": [r for r in rows if not r.healthy] if data.get("calls_only") else rows,
+        "page": page, "keep": query.urlencode()})
+
+
+def _counts(rows: list[AccountHealth], *, checked: int) -> dict[str, int]:
+    calls = [r for r in rows if not r.healthy]
+    return {"checked": checked, "calls": len(calls),
+            "unanswered": sum(not r.answered for r in calls)}
 
 
 @require_POST

@@ -121,3 +121,20 @@ def test_the_account_report_charts_allocation_against_target(book, alice_firm):
     assert "Largest asset-class drift by day" in charts[1] and "latest 8.00%" in charts[1]
     printed = " ".join(pdf_text(compliance.get(url + "&format=pdf").content).split())
     assert "EQ.US" in printed and "outside band" in printed
+
+
+def test_the_page_checks_only_its_own_accounts(book, alice_firm, monkeypatch):
+    monkeypatch.setattr("reports.views_health_check.PAGE_SIZE", 3)
+    overlay = Client()
+    overlay.force_login(alice_firm.overlay_manager)
+    first = overlay.get(f"/reports/health-check/?day={DAY}").content.decode()
+    second = overlay.get(f"/reports/health-check/?day={DAY}&page=2").content.decode()
+    numbers = [[text.split()[0] for text in texts(html, "health-row")]
+               for html in (first, second)]
+    assert len(numbers[0]) == 3 and len(numbers[1]) == 1
+    assert len(set(numbers[0] + numbers[1])) == 4  # each account on one page
+    summary = texts(second, "health-summary")[0]
+    assert summary.startswith("4 accounts checked on 2026-11-24: of accounts 4–4 (this page;")
+    assert "page=2" in first  # the pager links the next page
+    calls_only = overlay.get(f"/reports/health-check/?day={DAY}&calls_only=on&page=1")
+    assert "T-2" not in [t.split()[0] for t in texts(calls_only.content.decode(), "health-row")]
