@@ -108,7 +108,10 @@ class Analysis(FirmOwnedModel):
 
     class Meta:
         ordering = ["-trade_date", "-pk"]
-        indexes = [models.Index(fields=["firm", "account", "trade_date"])]
+        # The second serves the records list: a firm's newest first, a page without a sort.
+        indexes = [models.Index(fields=["firm", "account", "trade_date"]),
+                   models.Index(fields=["firm", "-trade_date", "-id"],
+                                name="optimizer_analysis_newest")]
 
     @property
     def record_sources(self) -> dict[str, Any]:

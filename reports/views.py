@@ -4,9 +4,10 @@ period in the background, with its progress)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
-from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -35,11 +36,32 @@ def _filtered(request: HttpRequest) -> tuple[RecordFilterSet, str]:
     return filters, query
 
 
+@dataclass(frozen=True)
+class RecordPage:
+    """A page of the records, newest first, with whether more follow: previous and next
+    without counting the firm's hundreds of thousands of records."""
+
+    rows: list[Analysis]
+    number: int
+    has_next: bool
+
+    @classmethod
+    def of(cls, records: QuerySet[Analysis], number: str | None) -> RecordPage:
+        page = int(number) if number and number.isdigit() and 0 < int(number) < 10**9 else 1
+        start = (page - 1) * PAGE_SIZE
+        rows = list(records[start:start + PAGE_SIZE + 1])
+        return cls(rows[:PAGE_SIZE], page, len(rows) > PAGE_SIZE)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
 @firm_page("record.view")
 def record_list(request: HttpRequest) -> HttpResponse:
     filters, query = _filtered(request)
     records = filters.qs if filters.is_valid() else Analysis.objects.none()
-    page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = RecordPage.of(records, request.GET.get("page"))
     context = {"filters": filters, "page": page, "query": query,
                "may_export": can(request.user, "record.export")}
     if request.htmx:  # type: ignore[attr-defined]
