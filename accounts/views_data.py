@@ -14,9 +14,9 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts.hold_sources import hold_sources
 from accounts.models import AccountHold, ReconciliationBreak, TaxLot
 from dataops.forms import UnknownSecurityAddForm, UnknownSecurityMapForm
 from dataops.models import UnknownSecurity
@@ -35,7 +35,6 @@ UNKNOWN_SORTS = {"first_seen": "first_seen_file__received_at", "ticker": "ticker
                  "cusip": "cusip"}
 UNKNOWN_SORT_CHOICES = [("first_seen", "Oldest first"), ("-first_seen", "Newest first"),
                         ("ticker", "Ticker"), ("cusip", "CUSIP")]
-UNKNOWN_SOURCE = "unknown_security:"
 
 
 def _label(entry: UnknownSecurity) -> str:
@@ -57,10 +56,10 @@ def data_exceptions(request: HttpRequest) -> HttpResponse:
     page = shown["page"]
     breaks = (ReconciliationBreak.objects.for_user(request.user, "account.view")
               .select_related("account").order_by("-business_date", "account__account_number"))
-    unknown = _unknown_by_placeholder([hold.source for hold in page])
+    sources = hold_sources([hold.source for hold in page])
     context = {
         **shown,
-        "rows": [(hold, *_source(hold.source, unknown)) for hold in page],
+        "rows": [(hold, *sources[hold.source]) for hold in page],
         "kinds": AccountHold.Kind.choices,
         "kind": kind,
         "accounts_on_hold": holds.values("account_id").distinct().count(),
@@ -70,28 +69,6 @@ def data_exceptions(request: HttpRequest) -> HttpResponse:
         .filter(status=UnknownSecurity.Status.OPEN).count(),
     }
     return render(request, "accounts/holds_list.html", context)
-
-
-def _unknown_by_placeholder(sources: list[str]) -> dict[str, UnknownSecurity]:
-    """The queue entries behind holds set by unknown securities, by the hold's source."""
-    ids = [int(s.removeprefix(UNKNOWN_SOURCE)) for s in sources
-           if s.startswith(UNKNOWN_SOURCE) and s.removeprefix(UNKNOWN_SOURCE).isdigit()]
-    return {f"{UNKNOWN_SOURCE}{entry.placeholder_id}": entry
-            for entry in UnknownSecurity.objects.filter(placeholder_id__in=ids)}
-
-
-def _source(source: str, unknown: dict[str, UnknownSecurity]) -> tuple[str, str]:
-    """What set a hold, in words, and where to go about it."""
-    kind, _, rest = source.partition(":")
-    if kind == "feed":
-        return f"{rest} feed", reverse("feed-list") + f"?feed={rest}"
-    if source.startswith(UNKNOWN_SOURCE):
-        entry = unknown.get(source)
-        label = f"unknown security {_label(entry)}" if entry else "unknown security"
-        return label, reverse("unknown-security-list")
-    if kind == "stale":
-        return f"stale {rest}", reverse("feed-monitor")
-    return source, ""
 
 
 @firm_page("feed.view")

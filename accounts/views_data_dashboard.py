@@ -15,9 +15,9 @@ from django.db.models import Count, Max, Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from accounts.hold_sources import UNKNOWN_SOURCE
 from accounts.models import AccountHold, CorporateActionExpectation, ReconciliationBreak
 from accounts.services.corporate_actions import HOLD_PREFIX
-from accounts.views_data import UNKNOWN_SOURCE
 from dataops.models import CorporateAction, FeedFile, UnknownSecurity
 from dataops.services.monitoring import expected_files
 from dataops.views import MONITOR_STATES

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from accounts.hold_sources import hold_sources
 from accounts.models import AccountHold
 from rebal.permissions import can
 from rebal.views.base import firm_page
@@ -59,7 +60,9 @@ def _holds_context(request: HttpRequest) -> dict[str, Any]:
                                                  "-pk" if descending else "pk"))
     if kind in AccountHold.Kind.values:
         holds = holds.filter(kind=kind)
-    return {"holds": Paginator(holds, ACCOUNTS_PER_PAGE).get_page(request.GET.get("holds_page")),
+    page = Paginator(holds, ACCOUNTS_PER_PAGE).get_page(request.GET.get("holds_page"))
+    sources = hold_sources([hold.source for hold in page])
+    return {"holds": page, "hold_rows": [(hold, *sources[hold.source]) for hold in page],
             "holds_query": kept_query(request, "holds_page"), "hold_kind": kind,
             "hold_kinds": AccountHold.Kind.choices, "hold_sort": sort,
             "hold_sort_query": kept_query(request, "hold_sort", "holds_page"),

@@ -96,7 +96,7 @@ def test_the_dashboard_shows_the_run_queue_holds_rules_and_switch(book, alice_fi
     assert "suspend by tests" in text
     assert re.findall(r'data-testid="held-account" data-account="([^"]+)"', page) == [
         "F-5", "F-3"]
-    assert "bad lot row" in text and "feed:tax_lots" in text and "client asked" in text
+    assert "bad lot row" in text and "tax_lots feed" in text and "client asked" in text
     assert "Platinum loose tracking" in text and "tracking: loose" in text
     assert "/workflow/settings-rules/new/" in page
     assert "$250,000.00 per order" in text and "/workflow/batches/release-controls/" in page

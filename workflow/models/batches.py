@@ -8,6 +8,7 @@ from django.db import models
 
 from rebal.audit import audited_history
 from rebal.models.base import AuditedFirmManager, FirmOwnedModel
+from workflow.models.dispositions import Disposition
 
 
 class BatchStatus(models.TextChoices):
@@ -64,6 +65,11 @@ class TradeBatch(FirmOwnedModel):
 
     def __str__(self) -> str:
         return f"Batch {self.pk}: {self.disposition} ({self.get_status_display()})"
+
+    @property
+    def disposition_label(self) -> str:
+        return Disposition(self.disposition).label if self.disposition in Disposition.values \
+            else self.disposition
 
     @property
     def approval_label(self) -> str:
