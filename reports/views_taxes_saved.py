@@ -20,10 +20,14 @@ from rebal.permissions import can
 from rebal.selectors import team_by_email
 from rebal.views.base import firm_page
 from reports.account_charts import account_charts
+from reports.models import ReportRun
 from reports.taxes_saved_exports import taxes_saved_context, taxes_saved_csv, taxes_saved_pdf
 from reports.taxes_saved_report import TaxesSavedReport, taxes_saved_report
 
 PAGE_SIZE = 100
+# More accounts than this are not computed on request (15 s for 100,000): the page points to
+# the firm's report made in the background (reports.report_runs) and to an advisor or team.
+LIVE_LIMIT = 5000
 
 
 class PeriodForm(forms.Form):
@@ -82,8 +86,16 @@ def taxes_saved_page(request: HttpRequest) -> HttpResponse:
         emails = [email for email, name in team_by_email(firm).items() if name == team]
         accounts = accounts.annotate(advisor_lower=Lower("advisor_email")).filter(
             advisor_lower__in=emails)
-    report = taxes_saved_report(accounts=accounts, start=start, end=end)
     title = f"Taxes saved — {advisor or (f'team {team}' if team else firm.name)}"
+    total = accounts.count()
+    if total > LIVE_LIMIT and not request.GET.get("format"):
+        return render(request, "reports/taxes_saved_background.html", {
+            "title": title, "form": form, "total": total, "limit": LIVE_LIMIT,
+            "may_run": can(request.user, "report.run"),
+            "latest": ReportRun.objects.for_user(request.user, "report.run")
+            .filter(status=ReportRun.Status.DONE).defer("pdf", "csv", "partial").first()
+            if can(request.user, "report.run") else None})
+    report = taxes_saved_report(accounts=accounts, start=start, end=end)
     download = _download(request, report, f"taxes_saved_{firm.code}", title=title)
     if download is not None:
         return download

@@ -140,3 +140,26 @@ def test_taxes_saved_per_team_on_the_page_pdf_and_csv(book, alice_firm):
     text = " ".join(pdf_text(compliance.get(f"/reports/taxes-saved/?{PERIOD}&format=pdf"
                                             ).content).split())
     assert "By team" in text and "West 1" in text
+
+
+def test_more_accounts_than_computed_on_request_point_to_the_background_report(
+        book, alice_firm, monkeypatch):
+    from datetime import date
+
+    from django.utils import timezone
+
+    from reports.models import ReportRun
+
+    monkeypatch.setattr("reports.views_taxes_saved.LIVE_LIMIT", 1)
+    with firm_context(alice_firm.firm):
+        run = ReportRun.objects.create(start=date(2026, 1, 1), end=date(2026, 10, 31),
+                                       status=ReportRun.Status.DONE, accounts_total=4,
+                                       csv="account_number\n", finished_at=timezone.now())
+    compliance = _client(alice_firm.compliance)
+    html = compliance.get(f"/reports/taxes-saved/?{PERIOD}").content.decode()
+    assert not rows(html, "taxes-saved-row")  # nothing computed on request
+    assert "more than the 1 a page computes on request" in html
+    assert f"/reports/runs/{run.pk}/csv/" in html and "2026-01-01 to 2026-10-31" in html
+    monkeypatch.setattr("reports.views_taxes_saved.LIVE_LIMIT", 5000)
+    assert rows(compliance.get(f"/reports/taxes-saved/?{PERIOD}").content.decode(),
+                "taxes-saved-row")
