@@ -12,7 +12,6 @@ of the request.
 from __future__ import annotations
 
 import hashlib
-import logging
 from datetime import date
 from typing import Any
 
@@ -21,6 +20,7 @@ from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from optimizer.models import Analysis
+from rebal.chunked_jobs import job_chunk_continue
 from rebal.firm_context import require_firm
 from reports.exports import (
     FORMATS,
@@ -38,7 +38,6 @@ from reports.models import RecordExport, RecordExportPart
 
 IMMEDIATE_RECORDS = 2000  # at most this many are exported while the person waits
 CHUNK = 1000
-logger = logging.getLogger(__name__)
 
 
 def _enqueue(export: RecordExport, offset: int) -> None:
@@ -124,16 +123,8 @@ def _finish(export: RecordExport) -> None:
 
 
 def record_export_continue(*, export_id: int, offset: int) -> None:
-    """One chunk (its own transaction), then the next queued after it commits; a chunk that
-    raises marks the export failed with the error, shown where it is listed."""
-    try:
-        with transaction.atomic():
-            following = record_export_chunk(export_id=export_id, offset=offset)
-            if following is not None:
-                _enqueue(RecordExport.objects.get(pk=export_id), following)
-    except Exception as error:
-        logger.exception("records export %s failed at record %s", export_id, offset)
-        export = RecordExport.objects.select_for_update().get(pk=export_id)
-        export.status, export.error = RecordExport.Status.FAILED, f"{type(error).__name__}: {error}"
-        export.finished_at = timezone.now()
-        export.save(update_fields=["status", "error", "finished_at"])
+    """One chunk, then the next queued; a chunk that raises marks the export failed with the
+    error, shown where it is listed."""
+    job_chunk_continue(job_model=RecordExport, job_id=export_id, offset=offset,
+                       run_chunk=lambda at: record_export_chunk(export_id=export_id, offset=at),
+                       enqueue=_enqueue)

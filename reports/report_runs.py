@@ -7,7 +7,6 @@ previous month.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import asdict, fields
 from datetime import date, timedelta
 from decimal import Decimal
@@ -17,12 +16,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Account
+from rebal.chunked_jobs import job_chunk_continue
 from rebal.firm_context import require_firm
 from reports.models import ReportRun
 from reports.taxes_saved_exports import account_line, taxes_saved_csv, taxes_saved_pdf
 from reports.taxes_saved_report import TaxesSavedReport, Totals, months_of, taxes_saved_report
-
-logger = logging.getLogger(__name__)
 
 CHUNK = 2000
 MONEY_FIELDS = [f.name for f in fields(Totals) if f.name not in ("name", "accounts")]
@@ -120,17 +118,8 @@ def _finish(run: ReportRun) -> None:
 
 
 def report_run_continue(*, run_id: int, offset: int) -> None:
-    """One chunk (its own transaction), then the next queued after it commits; a chunk that
-    raises marks the run failed with the error, shown where runs are listed (logged, not
-    raised again: the task's transaction would roll the mark back with it)."""
-    try:
-        with transaction.atomic():
-            following = report_run_chunk(run_id=run_id, offset=offset)
-            if following is not None:
-                _enqueue(ReportRun.objects.get(pk=run_id), following)
-    except Exception as error:
-        logger.exception("report run %s failed at account %s", run_id, offset)
-        run = ReportRun.objects.select_for_update().get(pk=run_id)
-        run.status, run.error = ReportRun.Status.FAILED, f"{type(error).__name__}: {error}"
-        run.finished_at = timezone.now()
-        run.save(update_fields=["status", "error", "finished_at"])
+    """One chunk, then the next queued; a chunk that raises marks the run failed with the
+    error, shown where runs are listed."""
+    job_chunk_continue(job_model=ReportRun, job_id=run_id, offset=offset,
+                       run_chunk=lambda at: report_run_chunk(run_id=run_id, offset=at),
+                       enqueue=_enqueue)

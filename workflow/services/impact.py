@@ -12,7 +12,6 @@ records the totals on the draft (`ModelChange.impact`), which its approval then 
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
@@ -36,10 +35,9 @@ from models_hub.book import AllocationInfo, ModelBook, ProductInfo, VersionInfo
 from models_hub.models import ModelChange
 from models_hub.services.publishing import model_change_approve, model_change_record_impact
 from optimizer.chunk_inputs import _tax_rates
+from rebal.chunked_jobs import job_chunk_continue, job_fail
 from workflow.models import ImpactPreview, ImpactPreviewAccount
 from workflow.services.impact_estimate import EstimateLot, move_estimate
-
-logger = logging.getLogger(__name__)
 
 CHUNK = 2000
 METHOD = ("Estimated without the optimizer: each affected account is rebalanced tax-naively to "
@@ -123,7 +121,7 @@ def impact_preview_chunk(*, preview_id: int, offset: int, chunk: int = CHUNK) ->
     if offset < preview.accounts_done:  # a chunk delivered twice
         return None
     if preview.change.status != ModelChange.Status.DRAFT:
-        _fail(preview, f"The draft was {preview.change.get_status_display().lower()} before "
+        job_fail(preview, f"The draft was {preview.change.get_status_display().lower()} before "
                        "its preview finished.")
         return None
     ids = list(Account.objects.order_by("pk").values_list("pk", flat=True)[offset:offset + chunk])
@@ -206,25 +204,13 @@ def _finish(preview: ImpactPreview) -> None:
                                system_job=f"impact preview {preview.pk}")
 
 
-def _fail(preview: ImpactPreview, error: str) -> None:
-    preview.status, preview.error = ImpactPreview.Status.FAILED, error
-    preview.finished_at = timezone.now()
-    preview.save(update_fields=["status", "error", "finished_at"])
-
-
 def impact_preview_continue(*, preview_id: int, offset: int) -> None:
-    """One chunk (its own transaction), then the next queued after it commits; a chunk that
-    raises marks the preview failed with the error (shown on the draft's page). The error is
-    logged, not raised again: the task's transaction would roll the mark back with it."""
-    try:
-        with transaction.atomic():
-            following = impact_preview_chunk(preview_id=preview_id, offset=offset)
-            if following is not None:
-                _enqueue(ImpactPreview.objects.get(pk=preview_id), following)
-    except Exception as error:
-        logger.exception("impact preview %s failed at account %s", preview_id, offset)
-        _fail(ImpactPreview.objects.select_for_update().get(pk=preview_id),
-              f"{type(error).__name__}: {error}")
+    """One chunk, then the next queued; a chunk that raises marks the preview failed with the
+    error, shown on the draft's page."""
+    job_chunk_continue(job_model=ImpactPreview, job_id=preview_id, offset=offset,
+                       run_chunk=lambda at: impact_preview_chunk(preview_id=preview_id,
+                                                                 offset=at),
+                       enqueue=_enqueue)
 
 
 def latest_preview(change: ModelChange) -> ImpactPreview | None:
