@@ -18,14 +18,9 @@ from rebal.models import User
 from rebal.permissions import can
 from rebal.views.base import firm_page
 from reports.audit_history import AuditQuery, audit_page, field_choices, model_choices
-from reports.compliance_list import (
-    HOLD_SORTS,
-    REVIEW_SORTS,
-    compliance_holds,
-    compliance_review,
-    compliance_rule,
-    latest_sorted_run,
-)
+from reports.compliance_list import HOLD_SORTS, REVIEW_SORTS, compliance_holds
+from workflow.models import OversightList
+from workflow.oversight import latest_sorted_run, oversight_accounts, oversight_rule
 
 PER_PAGE = 50
 RECENT_CHANGES = 10
@@ -63,7 +58,8 @@ def _headers(listing: dict[str, Any], columns: list[tuple[str, str]],
 @firm_page("compliance_list.view")
 def compliance_dashboard(request: HttpRequest) -> HttpResponse:
     run = latest_sorted_run()
-    review = compliance_review(run=run, user=request.user)
+    review = oversight_accounts(run=run, oversight_list=OversightList.COMPLIANCE_REVIEW,
+                                user=request.user)
     text = request.GET.get("q", "").strip()
     if text:
         review = review.filter(Q(account__account_number__icontains=text)
@@ -76,7 +72,8 @@ def compliance_dashboard(request: HttpRequest) -> HttpResponse:
                          per_page=RECENT_CHANGES).entries if may_audit else [])
     return render(request, "reports/compliance_dashboard.html", {
         "run": run, "q": text, "review": listing,
-        "review_rows": [(d, compliance_rule(d)) for d in listing["page"]],
+        "review_rows": [(d, oversight_rule(d, OversightList.COMPLIANCE_REVIEW))
+                        for d in listing["page"]],
         "review_headers": _headers(listing, [("account", "Account"), ("name", "Name"),
                                              ("disposition", "Disposition")]),
         "holds": holds,

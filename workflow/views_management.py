@@ -16,23 +16,21 @@ from rebal.charts import LineSeries, line_chart_svg
 from rebal.listing import listing
 from rebal.views.base import firm_page
 from workflow.kpis import LABELS, MEASURES, Counts, program_kpis
-from workflow.management_list import (
-    SEARCH,
-    SORTS,
-    latest_sorted_run,
-    management_review,
-    management_rule,
-)
-from workflow.models import Disposition
+from workflow.models import Disposition, OversightList
+from workflow.oversight import latest_sorted_run, oversight_accounts, oversight_rule
 from workflow.views_kpis import svg
 
 KPI_DAYS = 30
+SORTS = {"account": "account__account_number", "name": "account__name",
+         "advisor": "account__advisor_email", "disposition": "disposition"}
+SEARCH = ("account__account_number", "account__name", "account__advisor_email")
 
 
 @firm_page("management_list.view")
 def management_dashboard(request: HttpRequest) -> HttpResponse:
     run = latest_sorted_run()
-    review = management_review(run=run, user=request.user)
+    review = oversight_accounts(run=run, oversight_list=OversightList.MANAGEMENT_REVIEW,
+                                user=request.user)
     disposition = request.GET.get("disposition", "")
     if disposition in Disposition.values:
         review = review.filter(disposition=disposition)
@@ -45,7 +43,8 @@ def management_dashboard(request: HttpRequest) -> HttpResponse:
         [LineSeries(LABELS[m], [getattr(kpis.by_date[d], m) for d in kpis.dates])
          for m in MEASURES], title=f"Accounts per nightly run, last {KPI_DAYS} days"))
     return render(request, "workflow/management_dashboard.html", {
-        **shown, "run": run, "rows": [(d, management_rule(d)) for d in shown["page"]],
+        **shown, "run": run, "rows": [(d, oversight_rule(d, OversightList.MANAGEMENT_REVIEW))
+                                          for d in shown["page"]],
         "disposition": disposition, "dispositions": Disposition.choices,
         "kpis": kpis, "kpi_days": KPI_DAYS, "chart": chart,
         "latest_date": kpis.dates[-1] if kpis.dates else None,
