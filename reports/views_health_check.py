@@ -24,14 +24,16 @@ from rebal.pdf import pdf_from_html
 from rebal.views.base import firm_page
 from reports.health_check import AccountHealth, health_check, health_check_respond
 from reports.models import HealthCheckResponse
+from reports.report_scope import ScopeForm
 
 PAGE_SIZE = 100
 
 
-class DayForm(forms.Form):
+class DayForm(ScopeForm):
     day = forms.DateField(label="Date", required=False,
                           widget=forms.DateInput(attrs={"type": "date"}))
     calls_only = forms.BooleanField(label="Calls to action only", required=False)
+    field_order = ["day", "advisor", "team", "calls_only"]
 
 
 class ResponseForm(forms.Form):
@@ -62,13 +64,15 @@ def health_check_csv(rows: list[AccountHealth], day: date) -> str:
 def health_check_page(request: HttpRequest) -> HttpResponse:
     form = DayForm(request.GET)
     data = form.cleaned_data if form.is_valid() else {}
-    accounts = Account.objects.for_user(request.user, "report.view")
+    accounts, whom = form.narrowed(Account.objects.for_user(request.user, "report.view"),
+                                   request.firm)  # type: ignore[attr-defined]
     day = data.get("day") or (Analysis.objects.filter(  # the newest first: an index's first rows
         account__in=accounts.values("pk"), trade_date__lte=timezone.localdate())
         .order_by("-trade_date").values_list("trade_date", flat=True).first()
         or timezone.localdate())
     context = {"day": day, "form": form, "firm": request.firm,  # type: ignore[attr-defined]
-               "title": f"Portfolio health check — {day:%Y-%m-%d}",
+               "title": f"Portfolio health check — {day:%Y-%m-%d}"
+                        + (f" — {whom}" if whom else ""),
                "query": request.GET.urlencode(), "response_form": ResponseForm()}
     stem = f"health_check_{day:%Y%m%d}"
     if request.GET.get("format") in ("csv", "pdf"):  # the downloads check every account

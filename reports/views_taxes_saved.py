@@ -8,19 +8,17 @@ from typing import Any
 
 from django import forms
 from django.core.paginator import Paginator
-from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.models import Account
 from rebal.access import access_object
-from rebal.models import Team
 from rebal.permissions import can
-from rebal.selectors import team_by_email
 from rebal.views.base import firm_page
 from reports.account_charts import account_charts
 from reports.models import ReportRun
+from reports.report_scope import ScopeForm
 from reports.taxes_saved_exports import taxes_saved_context, taxes_saved_csv, taxes_saved_pdf
 from reports.taxes_saved_report import TaxesSavedReport, taxes_saved_report
 
@@ -30,7 +28,7 @@ PAGE_SIZE = 100
 LIVE_LIMIT = 5000
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(ScopeForm):
     """The report's period (trade dates, inclusive) and, for the firm's, an advisor or a
     team."""
 
@@ -38,13 +36,7 @@ class PeriodForm(forms.Form):
                             widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label="To", required=False,
                           widget=forms.DateInput(attrs={"type": "date"}))
-    advisor = forms.CharField(label="Advisor (email)", required=False)
-    team = forms.ChoiceField(label="Team", required=False)
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.fields["team"].choices = [("", "Every team"), *(
-            (name, name) for name in Team.objects.values_list("name", flat=True))]
+    field_order = ["start", "end", "advisor", "team"]
 
     def period(self) -> tuple[date, date]:
         """Year to date unless given."""
@@ -76,17 +68,9 @@ def _download(request: HttpRequest, report: TaxesSavedReport, name: str, *,
 def taxes_saved_page(request: HttpRequest) -> HttpResponse:
     form = PeriodForm(request.GET)
     start, end = form.period()
-    accounts = Account.objects.for_user(request.user, "report.view")
-    advisor = form.cleaned_data.get("advisor", "") if form.is_valid() else ""
-    if advisor:
-        accounts = accounts.filter(advisor_email__iexact=advisor)
     firm = request.firm  # type: ignore[attr-defined]
-    team = form.cleaned_data.get("team", "") if form.is_valid() else ""
-    if team:
-        emails = [email for email, name in team_by_email(firm).items() if name == team]
-        accounts = accounts.annotate(advisor_lower=Lower("advisor_email")).filter(
-            advisor_lower__in=emails)
-    title = f"Taxes saved — {advisor or (f'team {team}' if team else firm.name)}"
+    accounts, whom = form.narrowed(Account.objects.for_user(request.user, "report.view"), firm)
+    title = f"Taxes saved — {whom or firm.name}"
     total = accounts.count()
     if total > LIVE_LIMIT and not request.GET.get("format"):
         return render(request, "reports/taxes_saved_background.html", {

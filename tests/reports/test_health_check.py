@@ -138,3 +138,27 @@ def test_the_page_checks_only_its_own_accounts(book, alice_firm, monkeypatch):
     assert "page=2" in first  # the pager links the next page
     calls_only = overlay.get(f"/reports/health-check/?day={DAY}&calls_only=on&page=1")
     assert "T-2" not in [t.split()[0] for t in texts(calls_only.content.decode(), "health-row")]
+
+
+def test_the_check_narrows_to_an_advisor_or_a_team(book, alice_firm):
+    """T-1 is advisor@alice.test's (the West team's), T-2 other@alice.test's."""
+    from rebal.models import Membership
+    from rebal.services import membership_set_team, team_create
+
+    with firm_context(alice_firm.firm), audit_context(system_job="tests"):
+        west = team_create(name="West", acting_user=alice_firm.admin)
+        membership_set_team(membership=Membership.objects.get(user=alice_firm.advisor),
+                            team=west, acting_user=alice_firm.admin, reason="the West office")
+    overlay = Client()
+    overlay.force_login(alice_firm.overlay_manager)
+
+    def listed(**narrow):
+        html = overlay.get("/reports/health-check/", {"day": DAY, **narrow}).content.decode()
+        return sorted(t.split()[0] for t in texts(html, "health-row")), html
+
+    for narrow in ({"advisor": "advisor@alice.test"}, {"team": "West"}):
+        numbers, html = listed(**narrow)
+        assert numbers == ["T-1"]
+        assert "T-2" not in numbers and "Portfolio health check — 2026-11-24 — " in html
+    assert listed(advisor="other@alice.test")[0] == ["T-2"]
+    assert "T-1" in listed()[0] and "T-2" in listed()[0]
