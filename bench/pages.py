@@ -70,7 +70,7 @@ PAGES = [
     ("overlay", "/workflow/filters/"),
     ("compliance", "/compliance/"),
     ("compliance", "/compliance/audit/"),
-    ("compliance", "/compliance/audit/?model=account"),
+    ("compliance", "/compliance/audit/?model=accounts.account"),
     ("compliance", "/records/"),
     ("management", "/management/"),
     ("management", "/management/kpis/"),
