@@ -74,6 +74,7 @@ SECTION_OF = {
     "record-detail": "record-list",
     "record-export": "record-list",
     "taxes-saved-account": "taxes-saved",
+    "activity": "taxes-saved",
     "activity-account": "taxes-saved",
     "report-run-list": "taxes-saved",
     **{name: "administration" for name in (

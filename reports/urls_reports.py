@@ -11,6 +11,7 @@ urlpatterns = [
     path("taxes-saved/", views_taxes_saved.taxes_saved_page, name="taxes-saved"),
     path("taxes-saved/accounts/<int:pk>/", views_taxes_saved.taxes_saved_account_page,
          name="taxes-saved-account"),
+    path("activity/", views_activity.activity_page, name="activity"),
     path("activity/accounts/<int:pk>/", views_activity.activity_account_page,
          name="activity-account"),
     path("health-check/", views_health_check.health_check_page, name="health-check"),

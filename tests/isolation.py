@@ -358,6 +358,7 @@ ROUTES: dict[str, Any] = {
     # Reports (taxes saved) for the firm and for one account; PDF and CSV are formats of these.
     "taxes-saved": PageList(lambda a: [a.personas.account.account_number]),
     "taxes-saved-account": PageObject(lambda a: a.personas.account),
+    "activity": PageList(lambda a: []),
     "activity-account": PageObject(lambda a: a.personas.account),
     "health-check": PageList(lambda a: [a.personas.account.account_number]),
     "health-check-respond": PageObject(lambda a: a.personas.account, methods=("post",)),

@@ -81,3 +81,28 @@ def test_advisors_read_their_accounts_activity_only(account, alice_firm):
     assert advisor.get(f"/reports/activity/accounts/{account.pk}/").status_code == 200
     other = alice_firm.other_account
     assert advisor.get(f"/reports/activity/accounts/{other.pk}/").status_code == 404
+
+
+def test_the_firm_advisor_and_team_reports_tell_each_account_that_traded(account, alice_firm):
+    """T-1 (advisor@alice.test) traded in 2026; T-2 (other@alice.test) did not."""
+    compliance = Client()
+    compliance.force_login(alice_firm.compliance)
+    html = compliance.get(f"/reports/activity/?{PERIOD}").content.decode()
+    assert texts(html, "activity-count")[0].startswith("1 account traded")
+    assert texts(html, "activity-overview")[0].startswith(
+        "From January 1, 2026 to December 31, 2026, 3 trades on 2 days")
+    assert "T-1" in html and f'/reports/activity/accounts/{account.pk}/' in html
+    narrowed = compliance.get(f"/reports/activity/?{PERIOD}&advisor=other@alice.test")
+    assert texts(narrowed.content.decode(), "activity-count")[0].startswith("0 accounts")
+    exported = list(csv.DictReader(io.StringIO(
+        compliance.get(f"/reports/activity/?{PERIOD}&format=csv").content.decode())))
+    assert [(r["account_number"], r["security"]) for r in exported] == [
+        ("T-1", "VTI"), ("T-1", "IVV"), ("T-1", "AAPL")]
+    printed = " ".join(pdf_text(compliance.get(
+        f"/reports/activity/?{PERIOD}&advisor=advisor@alice.test&format=pdf").content).split())
+    assert "Explained activity — advisor@alice.test" in printed
+    assert "T-1 Smith Taxable" in printed and "Sold 100 VTI for $20,000.00" in printed
+    advisor = Client()
+    advisor.force_login(alice_firm.advisor)  # their accounts only: T-1's household is theirs
+    mine = advisor.get(f"/reports/activity/?{PERIOD}").content.decode()
+    assert texts(mine, "activity-count")[0].startswith("1 account traded")
