@@ -19,6 +19,7 @@ from accounts.services.grants import advisor_grant, advisor_revoke
 from rebal.access import access_object
 from rebal.listing import listing
 from rebal.models import Membership, Team
+from rebal.selectors import members_narrowed
 from rebal.views.base import firm_page
 
 ADVISOR_SORTS = {"email": "user__email", "name": "user__last_name", "team": "team__name",
@@ -31,14 +32,7 @@ EVENTS_SHOWN = 20
 @firm_page("membership.view")
 def grant_list(request: HttpRequest) -> HttpResponse:
     advisors = advisors_with_grant_counts()
-    team = request.GET.get("team", "")
-    if team == "none":
-        advisors = advisors.filter(team__isnull=True)
-    elif team.isdigit():
-        advisors = advisors.filter(team_id=int(team))
-    status = request.GET.get("status", "active")
-    if status in ("active", "inactive"):
-        advisors = advisors.filter(is_active=status == "active")
+    advisors, team, status = members_narrowed(advisors, request.GET)
     return render(request, "accounts/grant_list.html", {
         **listing(request, advisors, sorts=ADVISOR_SORTS,
                   search=("user__email", "user__first_name", "user__last_name")),

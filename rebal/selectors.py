@@ -36,3 +36,18 @@ def team_by_user_id(firm: Firm) -> dict[int, str]:
     rows = (Membership.objects.for_firm(firm).filter(team__isnull=False)
             .values_list("user_id", "team__name"))
     return dict(rows)
+
+
+def members_narrowed(members: QuerySet[Membership], params: Any) -> tuple[QuerySet[Membership],
+                                                                            str, str]:
+    """Members narrowed by the `team` (a team's id, or "none") and `status` ("active" by
+    default, "inactive" or "any") query parameters, with the values kept for the page."""
+    team = params.get("team", "")
+    if team == "none":
+        members = members.filter(team__isnull=True)
+    elif team.isdigit():
+        members = members.filter(team_id=int(team))
+    status = params.get("status", "active")
+    if status in ("active", "inactive"):
+        members = members.filter(is_active=status == "active")
+    return members, team, status

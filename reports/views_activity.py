@@ -18,7 +18,7 @@ from rebal.access import access_object
 from rebal.listing import listing
 from rebal.pdf import pdf_from_html
 from rebal.views.base import firm_page
-from reports.activity import AccountActivity, account_activity, purpose
+from reports.activity import AccountActivity, account_activity, accounts_activity, purpose
 from reports.views_taxes_saved import LIVE_LIMIT, PeriodForm
 
 ACCOUNTS_PER_PAGE = 20
@@ -58,8 +58,8 @@ def activity_page(request: HttpRequest) -> HttpResponse:
         if traded.count() > LIVE_LIMIT:
             return HttpResponse(f"More than {LIVE_LIMIT:,} accounts traded: narrow the report to "
                                 "an advisor or a team.", status=400, content_type="text/plain")
-        activities = [account_activity(account=a, start=start, end=end)
-                      for a in traded.order_by("account_number")]
+        activities = accounts_activity(accounts=list(traded.order_by("account_number")),
+                                       start=start, end=end)
         if kind == "csv":
             response = HttpResponse(activity_csv(activities, with_account=True),
                                     content_type="text/csv")
@@ -75,8 +75,7 @@ def activity_page(request: HttpRequest) -> HttpResponse:
                     per_page=ACCOUNTS_PER_PAGE)
     return render(request, "reports/activity.html", {
         **shown, "title": title, "form": form, "start": start, "end": end,
-        "activities": [account_activity(account=a, start=start, end=end)
-                       for a in shown["page"]]})
+        "activities": accounts_activity(accounts=list(shown["page"]), start=start, end=end)})
 
 
 @firm_page("report.view")

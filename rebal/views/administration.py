@@ -17,6 +17,7 @@ from rebal.access import access_object
 from rebal.listing import listing
 from rebal.models import APIToken, Membership, Role, Scope, SignOnProvider, Team
 from rebal.permissions import can
+from rebal.selectors import members_narrowed
 from rebal.views.base import firm_page
 
 ISSUED_TOKEN_KEY = "rebal_issued_token"  # noqa: S105 - a session key name
@@ -89,14 +90,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
     role = request.GET.get("role", "")
     if role in Role.values:
         members = members.filter(roles__contains=[role])
-    team = request.GET.get("team", "")
-    if team == "none":
-        members = members.filter(team__isnull=True)
-    elif team.isdigit():
-        members = members.filter(team_id=int(team))
-    status = request.GET.get("status", "active")
-    if status in ("active", "inactive"):
-        members = members.filter(is_active=status == "active")
+    members, team, status = members_narrowed(members, request.GET)
     return render(request, "rebal/member_list.html", {
         **listing(request, members, sorts=MEMBER_SORTS,
                   search=("user__email", "user__first_name", "user__last_name")),
