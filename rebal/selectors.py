@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import QuerySet
 
 from rebal.models import Alert, Firm, Membership, Role
 from rebal.permissions import roles_of
+
+MembersT = TypeVar("MembersT", bound=QuerySet[Any])
 
 
 def open_alerts_for(user: Any) -> QuerySet[Alert]:
@@ -38,8 +40,7 @@ def team_by_user_id(firm: Firm) -> dict[int, str]:
     return dict(rows)
 
 
-def members_narrowed(members: QuerySet[Membership], params: Any) -> tuple[QuerySet[Membership],
-                                                                            str, str]:
+def members_narrowed(members: MembersT, params: Any) -> tuple[MembersT, str, str]:
     """Members narrowed by the `team` (a team's id, or "none") and `status` ("active" by
     default, "inactive" or "any") query parameters, with the values kept for the page."""
     team = params.get("team", "")
