@@ -35,6 +35,7 @@ from rebal.audit import audit_context, bulk_create_audited
 from rebal.firm_context import firm_context
 from rebal.services import firm_create
 from workflow.models import BatchTrade, NightlyRun, TradeBatch
+from workflow.services.batch_totals import batch_totals_refresh
 
 started = time.perf_counter()
 firm = firm_create(code="BENCH", name="Benchmark", timezone_name="America/New_York",
@@ -78,6 +79,7 @@ with firm_context(firm), audit_context(system_job="bench"):
         firm=firm, batch=batch, account_id=t.analysis.account_id, analysis=t.analysis,
         proposed_trade=t, security=security, side="sell", shares=t.shares, price=t.price,
         lots=lots, discretionary=True) for t in proposed], batch_size=2000)
+    batch_totals_refresh(batch)
 print(json.dumps({"orders": N, "seconds": round(time.perf_counter() - started, 1)}))
 """
 

@@ -14,22 +14,8 @@ from urllib.parse import urlencode
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
-from django.utils.functional import cached_property
 
 PER_PAGE = 50
-
-
-class CountedPaginator(Paginator):
-    """A paginator told how many rows there are, for rows whose own count would redo costly
-    annotations (sums over every trade, say) only to count them."""
-
-    def __init__(self, object_list: Any, per_page: int, *, count: int):
-        super().__init__(object_list, per_page)
-        self.known_count = count
-
-    @cached_property
-    def count(self) -> int:
-        return self.known_count
 
 
 def listing(request: HttpRequest, rows: QuerySet, *, sorts: Mapping[str, str],

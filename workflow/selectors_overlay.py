@@ -1,12 +1,11 @@
-"""Reads for the overlay manager: batches with their review metrics (summed and sorted in the
-database, so a page of the queue costs one query whatever the batches hold), a run's accounts
-per disposition and oversight list, and the firm's active settings rules."""
+"""Reads for the overlay manager: batches with their review metrics (stored totals, sorted in
+the database, so a page of the queue costs one query whatever the batches hold), a run's
+accounts per disposition and oversight list, and the firm's active settings rules."""
 
 from __future__ import annotations
 
 from django.db.models import (
     Count,
-    DecimalField,
     ExpressionWrapper,
     F,
     FloatField,
@@ -16,16 +15,12 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Sum,
     Value,
 )
-from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, Coalesce, NullIf
+from django.db.models.functions import Cast, NullIf
 
-from optimizer.models import Analysis
 from workflow.models import (
     AccountDisposition,
-    BatchTrade,
     Disposition,
     NightlyRun,
     OversightList,
@@ -35,9 +30,6 @@ from workflow.models import (
     TradeBatch,
 )
 
-MONEY = DecimalField(max_digits=20, decimal_places=2)
-ZERO = Value(0, output_field=MONEY)
-
 # Queue column -> the annotation (or field) it sorts by; ties broken by the batch's number.
 QUEUE_SORTS = {"batch": "pk", "run": "run__business_date", "disposition": "disposition",
                "status": "status", "accounts": "account_count", "trades": "trade_count",
@@ -46,38 +38,15 @@ QUEUE_SORTS = {"batch": "pk", "run": "run__business_date", "disposition": "dispo
 QUEUE_DEFAULT_SORT = "-run"
 
 
-class _Sum(Func):
-    """SUM without GROUP BY: the one row of a correlated subquery's aggregate."""
-
-    function = "SUM"
-
-
 def batches_with_metrics(batches: QuerySet[TradeBatch]) -> QuerySet[TradeBatch]:
-    """`batches` with, over their trades not dropped: accounts and trades, dollars bought and
-    sold (shares as edited × price), the proposed gains realized and tax estimated, and the
-    turnover, (bought + sold) / 2 over the accounts' value at analysis. The trades are read
-    once (grouped by batch), the analyses once more for their value."""
-    live = Q(trades__dropped=False)
-    trade_value = ExpressionWrapper(F("trades__shares") * F("trades__price"), output_field=MONEY)
-    value = (Analysis.objects.filter(pk__in=BatchTrade.objects.filter(
-        batch=OuterRef(OuterRef("pk"))).values("analysis_id")).order_by()
-        .annotate(total=Cast(NullIf(_Sum(Cast(KeyTextTransform("value", "before"), MONEY),
-                                         output_field=MONEY), ZERO), FloatField()))
-        .values("total"))
+    """`batches` with their stored totals and the turnover, (bought + sold) / 2 over the
+    accounts' value at analysis (none when that value is unknown or zero)."""
     return batches.select_related(
         "run", "policy", "approved_by", "approval_policy_approved_by").annotate(
-        account_count=Count("trades__account", distinct=True, filter=live),
-        trade_count=Count("trades", filter=live),
-        bought=Coalesce(Sum(trade_value, filter=live & Q(trades__side="buy")), ZERO),
-        sold=Coalesce(Sum(trade_value, filter=live & Q(trades__side="sell")), ZERO),
-        realized_gain=Coalesce(Sum("trades__proposed_trade__realized_gain", filter=live), ZERO),
-        estimated_tax=Coalesce(Sum("trades__proposed_trade__estimated_tax", filter=live), ZERO),
-        # Kept a bare subquery: wrapped in an expression, it would be grouped by, and so run
-        # once per trade.
-        book_value=Subquery(value, output_field=FloatField()),
-    ).annotate(turnover=ExpressionWrapper(
-        Cast(F("bought") + F("sold"), FloatField()) / 2 / F("book_value"),
-        output_field=FloatField()))
+        turnover=ExpressionWrapper(
+            Cast(F("bought") + F("sold"), FloatField()) / 2
+            / Cast(NullIf(F("book_value"), Value(0)), FloatField()),
+            output_field=FloatField()))
 
 
 def batches_sorted(batches: QuerySet[TradeBatch], sort: str) -> tuple[QuerySet[TradeBatch], str]:

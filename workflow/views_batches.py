@@ -12,13 +12,13 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from rebal.access import access_object
-from rebal.listing import CountedPaginator
 from rebal.permissions import can
 from rebal.views.base import firm_page
 from workflow.models import BatchStatus, BatchTrade, ClientConsent, TradeBatch, TradeEvent
@@ -83,8 +83,7 @@ def queue_context(request: HttpRequest, batches: Any, *, per_page: int) -> dict[
     """One page of `batches` with their metrics, sorted by the `sort` column in the database,
     and the query strings its sort and page links keep."""
     rows, sort = batches_sorted(batches_with_metrics(batches), request.GET.get("sort", ""))
-    # Counted without the metrics: counting the annotated rows would sum every trade again.
-    paginator = CountedPaginator(rows, per_page, count=batches.count())
+    paginator = Paginator(rows, per_page)
     return {"page": paginator.get_page(request.GET.get("page")),
             "sort": sort, "sort_query": kept_query(request, "sort", "page"),
             "query": kept_query(request, "page")}

@@ -45,7 +45,10 @@ class TradeBook:
         return self.book.accounts[number]
 
 
-def trade_book(personas: Any) -> TradeBook:
+def trade_book(personas: Any, *,
+               gains: dict[tuple[str, str], tuple[Decimal, Decimal]] | None = None) -> TradeBook:
+    """The book above; `gains` gives (account, ticker) trades a realized gain and estimated tax
+    other than zero."""
     book = filter_book(personas)
     with firm_context(book.firm), audit_context(system_job="tests"):
         securities = {s.ticker: s for s in Security.objects.filter(ticker__in=PRICES)}
@@ -68,11 +71,12 @@ def trade_book(personas: Any) -> TradeBook:
                 rule=rule_policy.rule_label if rule_policy else f"{disposition} by tests")
             for side, ticker, shares, lot in TRADES.get(number, []):
                 price = PRICES[ticker]
+                gain, tax = (gains or {}).get((number, ticker), (Decimal(0), Decimal(0)))
                 ProposedTrade.objects.create(
                     analysis=analysis, security=securities[ticker], side=side,
                     shares=Decimal(shares), price=price, value=price * shares,
                     lots=[{"lot_id": lot, "acquired": "2024-01-02", "term": "long",
                            "shares": str(shares)}] if lot else [],
-                    realized_gain=Decimal(0), estimated_tax=Decimal(0), reasons=["drift"],
+                    realized_gain=gain, estimated_tax=tax, reasons=["drift"],
                     explanation=f"{side} {ticker}")
     return TradeBook(book, run, policy, securities)

@@ -25,6 +25,10 @@ class BatchStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+BATCH_TOTALS = ["account_count", "trade_count", "bought", "sold", "realized_gain", "estimated_tax",
+                "book_value"]
+
+
 class TradeBatch(FirmOwnedModel):
     """The trades of one run's accounts in one disposition (auto-trade: of one policy)."""
 
@@ -52,9 +56,20 @@ class TradeBatch(FirmOwnedModel):
     released_by = models.ForeignKey("rebal.User", null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+")
     released_at = models.DateTimeField(null=True, blank=True)
+    # Totals over the trades not dropped, kept by workflow.services.batch_totals whenever the
+    # trades change, so the review queue sorts a run's 20,000 trades without reading them.
+    # Derived from audited trades, so not audited themselves.
+    account_count = models.PositiveIntegerField(default=0)
+    trade_count = models.PositiveIntegerField(default=0)
+    bought = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+    sold = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+    realized_gain = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+    estimated_tax = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+    # The accounts' value at analysis (every trade's account, dropped or not); None if unknown.
+    book_value = models.DecimalField(max_digits=20, decimal_places=2, null=True, blank=True)
 
     objects = AuditedFirmManager()
-    history = audited_history()
+    history = audited_history(excluded_fields=BATCH_TOTALS)
 
     class Meta:
         ordering = ["-run__business_date", "disposition", "pk"]

@@ -28,6 +28,7 @@ from workflow.models import (
     TradeEvent,
 )
 from workflow.services.batch_states import EDITABLE, batch_move
+from workflow.services.batch_totals import batch_totals_refresh
 from workflow.services.trade_checks import trade_problems
 from workflow.services.trade_events import trade_event, trade_event_record, trade_events_record
 
@@ -90,6 +91,7 @@ def batches_create_for_run(*, run_id: int) -> dict[str, int]:
                 "disposition": disposition, "policy": policy_id, "policy_version": version,
                 "rule": rule}) for account_id, disposition, policy_id, version, rule
             in dispositions])
+        batch_totals_refresh(*batches.values())
         for batch in batches.values():
             _open(batch)
     return {"batches": len(batches), "trades_batched": len(rows)}
@@ -164,6 +166,7 @@ def batch_trade_edit(*, trade: BatchTrade, reason: str, acting_user: Any,
         raise ValidationError(problems)
     with audit_context(user=acting_user, reason=reason):
         trade.save()
+    batch_totals_refresh(batch)
     after = {"shares": str(trade.shares), "lots": trade.lots, "dropped": trade.dropped}
     with audit_context(user=acting_user):
         trade_event_record(EventKind.DROPPED if drop else EventKind.EDITED, batch=batch,
