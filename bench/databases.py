@@ -103,15 +103,20 @@ def analyze(name: str) -> None:
 
 
 def template_ensure(name: str, build: Callable[[DatabaseUrls], Any], *,
-                    rebuild: bool = False) -> Any:
-    """Build the template database `name` with `build(urls)` unless it exists (or `rebuild`).
-    It is built under another name and renamed once complete, so a failed build leaves no
-    template. Returns what `build` returned, or None when the template was already there."""
+                    rebuild: bool = False, source: str = "") -> Any:
+    """Build the template database `name` with `build(urls)` unless it exists (or `rebuild`),
+    starting empty or from a copy of the template `source`. It is built under another name
+    and renamed once complete, so a failed build leaves no template. Returns what `build`
+    returned, or None when the template was already there."""
     if database_exists(name) and not rebuild:
         return None
     started = time.perf_counter()
     building = f"{name}_building"
-    result = build(ensure_database(admin_url(), building, recreate=True))
+    if source:
+        drop_database(admin_url(), building)
+        _execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(building),
+                                                                  sql.Identifier(source)))
+    result = build(ensure_database(admin_url(), building, recreate=not source))
     analyze(building)
     drop_database(admin_url(), name)
     _execute(sql.SQL("ALTER DATABASE {} RENAME TO {}").format(sql.Identifier(building),

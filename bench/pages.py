@@ -2,13 +2,14 @@
 `./run bench pages [--accounts 100000] [--times 30] [--only PATH-PART]`.
 
 The firm is the nightly benchmark's (`./run bench nightly --accounts N --build-only` builds its
-template), cloned for the run, with what the pages show added in SQL: one stored analysis per
-account, five nightly runs that analyzed and sorted every account (1% suspended, 9% to review,
-90% auto-trade; trades for a tenth of the traded accounts, batched by the batch service for the
-latest run), advisors named on the accounts (one person assigned 1,000 households), account
-holds, reconciliation breaks, unknown securities, corporate actions, saved filters and
-settings rules; a person per role, and a platform operator. gunicorn serves it (the demo
-settings, the application role, 2 workers × 4 threads) on a loopback port.
+template) with what the pages show added, mostly in SQL, built once into a template of its own
+(`rebal_bench_pages_<N>a`; `--rebuild` builds it again) and cloned for each run: one stored
+analysis per account, five nightly runs that analyzed and sorted every account (1% suspended, 9%
+to review, 90% auto-trade; trades for a tenth of the traded accounts, batched by the batch
+service for the latest run), advisors named on the accounts (one person assigned 1,000
+households), account holds, reconciliation breaks, unknown securities, corporate actions, saved
+filters and settings rules; a person per role, and a platform operator. gunicorn serves it (the
+demo settings, the application role, 2 workers × 4 threads) on a loopback port.
 
 Each page — each role's dashboard, each list, a sort, a search or filter and a deep page — is
 requested `--times` times in a row by its role's signed-in session after one warm-up request.
@@ -31,7 +32,14 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.databases import ROOT, database_exists, django_env, in_django, template_clone
+from bench.databases import (
+    ROOT,
+    database_exists,
+    django_env,
+    in_django,
+    template_clone,
+    template_ensure,
+)
 from bench.web_load import _percentile, _serve
 from rebal.dbroles import DatabaseUrls
 
@@ -200,6 +208,18 @@ with connection.cursor() as cursor:
 print(json.dumps(counts))
 """
 
+SIZE = """
+import json
+import django
+django.setup()
+from accounts.models import Account
+from rebal.firm_context import firm_context
+from rebal.models import Firm
+
+with firm_context(Firm.objects.get(code="BENCH")):
+    print(json.dumps({"accounts_total": Account.objects.count()}))
+"""
+
 # Query counts: each page rendered once by Django's test client, signed in as its role.
 COUNT_QUERIES = """
 import json, os
@@ -239,26 +259,41 @@ def _signed_in(base: str, role: str) -> requests.Session:
     return session
 
 
+def _migrate(urls: DatabaseUrls) -> None:
+    in_django(django_env(urls, owner=True), "import django\ndjango.setup()\n"
+              "from django.core.management import call_command\n"
+              "call_command('migrate', database='owner', verbosity=0)\nprint('{}')")
+
+
+def _prepare(urls: DatabaseUrls) -> dict[str, object]:
+    """The nightly firm (a copy of its template) with what the pages show; once, into the
+    pages template."""
+    _migrate(urls)
+    prepared = in_django({**django_env(urls), "DJANGO_SETTINGS_MODULE": "rebal.settings.demo",
+                          "BENCH_PAGES_PASSWORD": PASSWORD}, PREPARE)
+    print(f"prepared: {prepared}", flush=True)
+    return prepared
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--times", type=int, default=30, help="requests per page")
     parser.add_argument("--only", default="", help="only the pages whose path contains this")
+    parser.add_argument("--rebuild", action="store_true",
+                        help="build the prepared firm's template again (after changes to what "
+                             "preparing writes)")
     args = parser.parse_args()
     pages = [(role, path) for role, path in PAGES if args.only in path]
-    template = f"rebal_bench_nightly_{args.accounts}a"
-    if not database_exists(template):
-        raise SystemExit(f"no template {template}: build it with "
+    nightly = f"rebal_bench_nightly_{args.accounts}a"
+    if not database_exists(nightly):
+        raise SystemExit(f"no template {nightly}: build it with "
                          f"`./run bench nightly --accounts {args.accounts} --build-only`")
+    template = f"rebal_bench_pages_{args.accounts}a"
+    template_ensure(template, _prepare, rebuild=args.rebuild, source=nightly)
     with template_clone(template) as urls:
-        started = time.perf_counter()
-        env = {**django_env(urls), "DJANGO_SETTINGS_MODULE": "rebal.settings.demo",
-               "BENCH_PAGES_PASSWORD": PASSWORD}
-        in_django({**django_env(urls, owner=True)}, "import django\ndjango.setup()\n"
-                  "from django.core.management import call_command\n"
-                  "call_command('migrate', database='owner', verbosity=0)\nprint('{}')")
-        prepared = in_django(env, PREPARE)
-        print(f"prepared in {time.perf_counter() - started:.0f}s: {prepared}", flush=True)
+        _migrate(urls)  # today's migrations, on a template built before them
+        prepared = in_django(django_env(urls), SIZE)
         counts = in_django({**django_env(urls), "BENCH_PAGES": json.dumps(pages)},
                            COUNT_QUERIES)["counts"]
         print(f"firm of {prepared['accounts_total']:,} accounts; each page {args.times} times "
