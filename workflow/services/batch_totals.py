@@ -40,7 +40,8 @@ def _totals(batch_ids: list[int]) -> dict[int, dict[str, Any]]:
         estimated_tax=Coalesce(Sum("trades__proposed_trade__estimated_tax", filter=live), 0,
                                output_field=MONEY),
         book_value=Subquery(book, output_field=MONEY))
-    return {row.pop("pk"): row for row in rows}
+    return {row["pk"]: {name: value for name, value in row.items() if name != "pk"}
+            for row in rows}
 
 
 def batch_totals_refresh(*batches: TradeBatch) -> None:
