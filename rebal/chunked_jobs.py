@@ -1,5 +1,5 @@
 """Long work done in chunks, each chunk a task of its own that queues the next: the job's row
-(status, error, finished_at, a FAILED status) says how far it got and, if a chunk raised, why."""
+(a rebal.models.background_job.BackgroundJob) says how far it got and, if a chunk raised, why."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from rebal.models.background_job import BackgroundJob
+
 logger = logging.getLogger(__name__)
 
 
-def job_chunk_continue(*, job_model: Any, job_id: int, offset: int,
+def job_chunk_continue(*, job_model: type[BackgroundJob], job_id: int, offset: int,
                        run_chunk: Callable[[int], int | None],
                        enqueue: Callable[[Any, int], None]) -> None:
     """Run the chunk at `offset` in its own transaction and queue the one after it (once that
@@ -30,7 +32,7 @@ def job_chunk_continue(*, job_model: Any, job_id: int, offset: int,
                  f"{type(error).__name__}: {error}")
 
 
-def job_fail(job: Any, error: str) -> None:
-    job.status, job.error = type(job).Status.FAILED, error
+def job_fail(job: BackgroundJob, error: str) -> None:
+    job.status, job.error = BackgroundJob.Status.FAILED, error
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "error", "finished_at"])

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 
 from accounts.models import Account
+from rebal.models.background_job import BackgroundJob
 from rebal.models.base import FirmOwnedModel
 
 
@@ -52,50 +53,28 @@ class HealthCheckResponse(FirmOwnedModel):
                         .values("pk"))
 
 
-class ReportRun(FirmOwnedModel):
+class ReportRun(BackgroundJob):
     """A firm's taxes-saved report generated in the background (on demand or monthly): its
-    period, its progress over the accounts, and its PDF and CSV once done."""
-
-    class Status(models.TextChoices):
-        QUEUED = "queued"
-        RUNNING = "running"
-        DONE = "done"
-        FAILED = "failed"
+    period, its progress over the accounts (`partial`: the CSV rows, PDF lines, advisors' and
+    firm's totals of the chunks done), and its PDF and CSV once done."""
 
     start = models.DateField()
     end = models.DateField()
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    # null: the monthly schedule asked for it
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="+")
     accounts_total = models.PositiveIntegerField(default=0)
     accounts_done = models.PositiveIntegerField(default=0)
-    # What the chunks done so far produced: CSV rows, PDF lines, advisors' and firm's totals.
     partial = models.JSONField(default=dict)
     pdf = models.BinaryField(null=True, blank=True)
     csv = models.TextField(blank=True, default="")
-    error = models.TextField(blank=True, default="")
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
 
     @property
     def percent_done(self) -> int:
-        return (100 * self.accounts_done // self.accounts_total if self.accounts_total
-                else 100 * (self.status == self.Status.DONE))
+        return self.percent(self.accounts_done, self.accounts_total, self.status)
 
 
-class RecordExport(FirmOwnedModel):
+class RecordExport(BackgroundJob):
     """A large records export made in the background: the filters and period it was asked
-    for, its progress over the records, and the file with its SHA-256 once done."""
-
-    class Status(models.TextChoices):
-        QUEUED = "queued"
-        RUNNING = "running"
-        DONE = "done"
-        FAILED = "failed"
+    for, its progress over the records (`partial`: the JSON export's settings and target
+    contents met so far, by SHA-256, written last), and the file with its SHA-256 once done."""
 
     file_format = models.CharField(max_length=4)
     # The filters as asked (RecordFilterSet's parameters), and the newest record then: records
@@ -104,30 +83,19 @@ class RecordExport(FirmOwnedModel):
     through_record = models.BigIntegerField()
     start = models.DateField(null=True, blank=True)
     end = models.DateField(null=True, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="+")
     requested_by_label = models.CharField(max_length=200)  # the person's email or the token
     records_total = models.PositiveIntegerField(default=0)
     records_done = models.PositiveIntegerField(default=0)
     chunk = models.PositiveIntegerField(default=1000)  # records a task writes
-    # The JSON export's settings and target contents met so far (by SHA-256), written last.
     partial = models.JSONField(default=dict)
     file = models.BinaryField(null=True, blank=True)
     filename = models.CharField(max_length=200, blank=True, default="")
     sha256 = models.CharField(max_length=64, blank=True, default="")
     size = models.PositiveBigIntegerField(default=0)
-    error = models.TextField(blank=True, default="")
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
 
     @property
     def percent_done(self) -> int:
-        return (100 * self.records_done // self.records_total if self.records_total
-                else 100 * (self.status == self.Status.DONE))
+        return self.percent(self.records_done, self.records_total, self.status)
 
 
 class RecordExportPart(FirmOwnedModel):

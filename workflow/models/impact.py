@@ -3,27 +3,18 @@ and what moving each to its new target would trade, realize and cost in tax."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 
+from rebal.models.background_job import BackgroundJob
 from rebal.models.base import FirmManager, FirmOwnedModel
 
 
-class ImpactPreview(FirmOwnedModel):
+class ImpactPreview(BackgroundJob):
     """One run of the preview of a draft (a ModelChange), with its progress over the book and
     its totals; the approval keeps the one it was approved on."""
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
-
     change = models.ForeignKey("models_hub.ModelChange", on_delete=models.PROTECT,
                                related_name="+")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="+")
     as_of = models.DateField()
     method = models.TextField(blank=True, default="")
     accounts_total = models.PositiveIntegerField(default=0)  # accounts to examine
@@ -34,19 +25,12 @@ class ImpactPreview(FirmOwnedModel):
     book_value = models.DecimalField(max_digits=20, decimal_places=2, default=0)
     estimated_tax = models.DecimalField(max_digits=20, decimal_places=2, default=0)
     realized_gain = models.DecimalField(max_digits=20, decimal_places=2, default=0)
-    error = models.TextField(blank=True, default="")
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     objects = FirmManager()
 
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-
     @property
     def percent_done(self) -> int:
-        return (100 * self.accounts_done // self.accounts_total if self.accounts_total
-                else 100 * (self.status == self.Status.DONE))
+        return self.percent(self.accounts_done, self.accounts_total, self.status)
 
     @property
     def turnover_percent(self) -> str:
