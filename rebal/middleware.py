@@ -1,4 +1,5 @@
-"""Per-request firm context and the second-factor gate."""
+"""Per-request firm context and the gates before any page: the second factor, and a password
+of one's own."""
 
 from __future__ import annotations
 
@@ -96,6 +97,21 @@ class SecondFactorRequiredMiddleware:
             SECOND_FACTOR_EXEMPT_PREFIXES
         ):
             return redirect("otp")
+        return self.get_response(request)
+
+
+class PasswordChangeRequiredMiddleware:
+    """Sends a person signed in with a one-time password to choose their own before anything
+    else (after the second factor, which the password page needs no less)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if (user.is_authenticated and user.password_must_change  # type: ignore[union-attr]
+                and not request.path.startswith(SECOND_FACTOR_EXEMPT_PREFIXES)):
+            return redirect("password-change")
         return self.get_response(request)
 
 

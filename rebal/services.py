@@ -62,6 +62,7 @@ def firm_create(*, code: str, name: str, timezone_name: str, admin_email: str,
         one_time_password = secrets.token_urlsafe(12)
         admin = user_ensure(email=admin_email)
         admin.set_password(one_time_password)
+        admin.password_must_change = True
         admin.save()
         with firm_context(firm):
             Membership.objects.create(user=admin, roles=[Role.FIRM_ADMIN])
@@ -128,6 +129,7 @@ def member_add(*, email: str, roles: list[str], team: Team | None, acting_user: 
         if not user.has_usable_password():
             one_time_password = secrets.token_urlsafe(12)
             user.set_password(one_time_password)
+            user.password_must_change = True
             user.save()
         membership = Membership.objects.create(firm=firm, user=user, roles=sorted(roles),
                                                team=team)

@@ -26,6 +26,7 @@ urlpatterns = [
     path("auth/login/", auth.LoginView.as_view(), name="login"),
     path("auth/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("auth/second-factor/", auth.otp, name="otp"),
+    path("auth/password/", auth.PasswordChangeView.as_view(), name="password-change"),
     path("auth/sso/", sign_on.sso_start, name="sso-start"),
     path("auth/sso/callback/", sign_on.sso_callback, name="sso-callback"),
     path("firm/switch/", home.firm_switch, name="firm-switch"),

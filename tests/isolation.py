@@ -81,6 +81,7 @@ ROUTES: dict[str, Any] = {
     "login": Public("sign-in form"),
     "logout": Public("ends the caller's own session"),
     "otp": Public("the caller's own second factor"),
+    "password-change": Public("the caller's own password"),
     "sso-start": Public("asks for a firm code; redirects to that firm's own provider"),
     "sso-callback": Public("finishes the caller's own sign-in, started in their session"),
     "sign-on-settings": PageList(lambda a: [_sign_on_issuer(a)]),

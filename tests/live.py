@@ -170,7 +170,8 @@ def create_live_firm(label: str) -> LiveFirm:
                                        admin_email=f"admin@{domain}", system_job="tests")
     firm, admin = created.firm, created.admin
     with audit_context(system_job="tests"):
-        admin.set_password(PASSWORD)
+        admin.set_password(PASSWORD)  # as if they had chosen it
+        admin.password_must_change = False
         admin.save()
     with audit_context(system_job="tests"), firm_context(firm):
         advisor = services.user_ensure(email=f"advisor@{domain}", password=PASSWORD)

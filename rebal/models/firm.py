@@ -54,6 +54,9 @@ class User(AbstractUser):
         default=False,
         help_text="Hosting-company staff: sees firms' monitoring, one firm at a time.",
     )
+    # Signed in with a password someone else was shown (a one-time password): every page
+    # sends them to choose their own first.
+    password_must_change = models.BooleanField(default=False)
 
     objects = AuditedUserManager()
     history = audited_history(excluded_fields=["password", "last_login"])

@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "rebal.middleware.FirmContextMiddleware",
     "rebal.middleware.SecondFactorRequiredMiddleware",
+    "rebal.middleware.PasswordChangeRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import base64
 import io
+from typing import Any
 
 import qrcode
 import qrcode.image.svg
 from django import forms
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -22,6 +25,21 @@ from rebal.middleware import second_factor_required
 class LoginView(auth_views.LoginView):
     template_name = "rebal/login.html"
     redirect_authenticated_user = True
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Choose a new password (the firm's password rules apply); required after signing in with
+    a one-time password. People who sign in through their firm's single sign-on have none."""
+
+    template_name = "rebal/password_change.html"
+    success_url = reverse_lazy("home")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        form.user.password_must_change = False
+        with audit_context(user=form.user, reason="Password changed"):
+            response = super().form_valid(form)
+        messages.success(self.request, "Your password was changed.")
+        return response
 
 
 class TokenForm(forms.Form):

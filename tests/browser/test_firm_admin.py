@@ -1,6 +1,7 @@
 """The firm admin in a real browser: creates a team and puts an advisor in it, grants the
-advisor a household with a reason, and the advisor, signed in, then sees it. The dashboard's
-screenshot is left at test-artifacts/firm-admin-dashboard.png."""
+advisor a household with a reason, and the advisor, signed in, then sees it; adds a person,
+who signs in with the one-time password shown and must choose their own first. The
+dashboard's screenshot is left at test-artifacts/firm-admin-dashboard.png."""
 
 from __future__ import annotations
 
@@ -84,5 +85,49 @@ def test_firm_admin_makes_a_team_and_grants_a_household_the_advisor_then_sees(
         expect(advisor.locator("tbody tr")).to_have_count(2)
         advisor.get_by_role("link", name=beta.name).click()
         expect(advisor.get_by_role("heading", level=1)).to_contain_text(beta.name)
+    finally:
+        context.close()
+
+
+def test_a_new_member_chooses_their_own_password_first(page, chromium, live_site, sign_in,
+                                                       admin_firm):
+    email = "new.analyst@" + admin_firm.emails["admin"].split("@")[1]
+    sign_in(admin_firm, "admin")
+    page.goto("/administration/members/")
+    page.get_by_label("E-mail", exact=True).fill(email)
+    page.get_by_role("group", name="Roles").get_by_label("Compliance", exact=True).check()
+    page.get_by_label("Reason").fill("Joins compliance")
+    page.get_by_role("button", name="Add to the firm").click()
+    notice = page.get_by_test_id("added-member")
+    expect(notice).to_contain_text(f"{email} is now a member.")
+    one_time = notice.locator("code").inner_text()
+
+    context = chromium.new_context(base_url=live_site.url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    newcomer = context.new_page()
+    try:
+        newcomer.goto("/auth/login/")
+        newcomer.fill("#id_username", email)
+        newcomer.fill("#id_password", one_time)
+        with newcomer.expect_navigation():
+            newcomer.get_by_role("button", name="Sign in").click()
+        expect(newcomer).to_have_url(f"{live_site.url}/auth/password/")
+        expect(newcomer.get_by_test_id("password-must-change")).to_be_visible()
+        newcomer.goto("/compliance/")  # nothing else opens yet
+        expect(newcomer).to_have_url(f"{live_site.url}/auth/password/")
+        newcomer.get_by_label("One-time password").fill(one_time)
+        newcomer.get_by_label("New password", exact=True).fill("short")
+        newcomer.get_by_label("New password again").fill("short")
+        newcomer.get_by_role("button", name="Change password").click()
+        expect(newcomer.get_by_text("at least 12 characters").first).to_be_visible()
+        newcomer.get_by_label("One-time password").fill(one_time)
+        newcomer.get_by_label("New password", exact=True).fill("a-compliance-passphrase-3")
+        newcomer.get_by_label("New password again").fill("a-compliance-passphrase-3")
+        newcomer.get_by_role("button", name="Change password").click()
+        expect(newcomer.get_by_role("status")).to_contain_text("Your password was changed.")
+        newcomer.screenshot(path=str(ARTIFACTS / "password-changed.png"), full_page=True)
+        newcomer.goto("/compliance/")
+        expect(newcomer.get_by_role("heading", level=1)).to_be_visible()
+        expect(newcomer).to_have_url(f"{live_site.url}/compliance/")
     finally:
         context.close()

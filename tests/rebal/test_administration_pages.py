@@ -190,7 +190,8 @@ def test_a_person_is_added_with_roles_a_team_and_a_one_time_password(alice_firm,
     notice = texts(shown, "added-member")[0]
     assert notice.startswith("new.hire@alice.test is now a member.")
     password = notice.rsplit(" ", 1)[1]
-    assert User.objects.get(email="new.hire@alice.test").check_password(password)
+    hire = User.objects.get(email="new.hire@alice.test")
+    assert hire.check_password(password) and hire.password_must_change
     assert "added-member" not in admin.get("/administration/members/").content.decode()
     with firm_context(alice_firm.firm):
         member = Membership.objects.get(user__email="new.hire@alice.test")
@@ -204,6 +205,7 @@ def test_a_person_is_added_with_roles_a_team_and_a_one_time_password(alice_firm,
                                             "roles": ["compliance"], "reason": "consultant"})
     notice = texts(admin.get("/administration/members/").content.decode(), "added-member")[0]
     assert "They sign in as they already do" in notice
-    assert User.objects.get(pk=bob_firm.advisor.pk).check_password("correct-horse-9")
+    kept = User.objects.get(pk=bob_firm.advisor.pk)
+    assert kept.check_password("correct-horse-9") and not kept.password_must_change
     assert _client(alice_firm.advisor).post("/administration/members/", {
         "email": "x@alice.test", "roles": ["advisor"], "reason": "x"}).status_code == 403

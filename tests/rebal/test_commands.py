@@ -31,6 +31,11 @@ def test_create_firm_with_admin_and_one_time_password(client):
     assert Firm.history.get(code="ACME").history_system_job == "create_firm"
     response = client.post("/auth/login/", {"username": "ops@acme.test", "password": password})
     assert response.status_code == 302
+    # The one-time password opens only the page to choose one's own.
+    assert client.get("/")["Location"] == "/auth/password/"
+    client.post("/auth/password/", {"old_password": password,
+                                    "new_password1": "acme-admin-own-9!",
+                                    "new_password2": "acme-admin-own-9!"})
     assert "Firm administrator" in client.get("/").content.decode()
 
 

@@ -76,6 +76,9 @@ def test_an_operator_onboards_a_firm_that_then_runs_its_first_cycle(
     admin = Client()
     signed_in = admin.post("/auth/login/", {"username": "admin@newco.test", "password": password})
     assert signed_in.status_code == 302
+    assert admin.get("/")["Location"] == "/auth/password/"  # their own password first
+    admin.post("/auth/password/", {"old_password": password, "new_password1": "newco-admin-42!",
+                                   "new_password2": "newco-admin-42!"})
     assert "New Co Wealth" in admin.get("/").content.decode()
 
     # The firm's files arrive in its inbox; the IPC's model book stands in for the firm's setup.
