@@ -109,7 +109,7 @@ class PasswordChangeRequiredMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if (user.is_authenticated and user.password_must_change  # type: ignore[union-attr]
+        if (user.is_authenticated and user.password_must_change
                 and not request.path.startswith(SECOND_FACTOR_EXEMPT_PREFIXES)):
             return redirect("password-change")
         return self.get_response(request)
