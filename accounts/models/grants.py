@@ -1,7 +1,8 @@
 """Who granted an advisor a household or an account, or took it back, when and why.
 
 The grants themselves are django-guardian object permissions (a table without a firm); this
-append-only log is the firm's record of each change.
+append-only log is the firm's record of each change, audited like the firm's other objects so
+that the grants appear in compliance's audit history beside every other change.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
-from rebal.models.base import FirmOwnedModel
+from rebal.audit import audited_history
+from rebal.models.base import AuditedFirmManager, FirmOwnedModel
 
 
 class GrantEvent(FirmOwnedModel):
@@ -33,7 +35,11 @@ class GrantEvent(FirmOwnedModel):
     system_job = models.CharField(max_length=100, blank=True, default="")
     at = models.DateTimeField(default=timezone.now)
 
+    objects = AuditedFirmManager()
+    history = audited_history()
+
     class Meta:
+        verbose_name = "advisor grant"
         ordering = ["-at", "-pk"]
         indexes = [models.Index(fields=["firm", "advisor", "at"])]
         constraints = [models.CheckConstraint(

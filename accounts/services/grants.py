@@ -15,7 +15,7 @@ from guardian.models import UserObjectPermission
 from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts.models import Account, GrantEvent, Household
-from rebal.audit import current_actor
+from rebal.audit import audit_context, bulk_create_audited, current_actor
 from rebal.models import Membership, Role
 
 HOUSEHOLD_PERMISSION = "accounts.view_household"
@@ -41,10 +41,11 @@ def _holds(advisor: Any, permission: str, target: Any) -> bool:
 
 def _log(*, kind: str, advisor: Any, household: Household | None, account: Account | None,
          acting_user: Any, reason: str) -> GrantEvent:
-    return GrantEvent.objects.create(
-        kind=kind, advisor=advisor, household=household, account=account, reason=reason,
-        acted_by=acting_user if getattr(acting_user, "pk", None) else None,
-        system_job=current_actor().system_job)
+    person = acting_user if getattr(acting_user, "pk", None) else None
+    with audit_context(user=person, reason=reason):
+        return GrantEvent.objects.create(
+            kind=kind, advisor=advisor, household=household, account=account, reason=reason,
+            acted_by=person, system_job=current_actor().system_job)
 
 
 @transaction.atomic
@@ -97,5 +98,6 @@ def advisor_grant_households(*, grants: dict[Any, list[Household]], reason: str)
         events += [GrantEvent(firm_id=household.firm_id, kind=GrantEvent.Kind.GRANTED,
                               advisor=advisor, household=household, reason=reason,
                               system_job=current_actor().system_job) for household in households]
-    GrantEvent.objects.bulk_create(events)
+    with audit_context(reason=reason):
+        bulk_create_audited(GrantEvent, events)
     return len(events)

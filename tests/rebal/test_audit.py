@@ -17,6 +17,7 @@ from accounts.models import (
     CommissionSchedule,
     CustomField,
     FirmSettings,
+    GrantEvent,
     Household,
     HouseholdSettings,
     TaxEntity,
@@ -87,7 +88,10 @@ AUDITED_MODELS = [Firm, User, Membership, Team, APIToken, SignOnProvider, Househ
                   FirmSettings, HouseholdSettings, AccountSettings, TaxEntitySettings,
                   CommissionSchedule, NightlyPolicy, SavedFilter, DispositionPolicy,
                   SettingsRule, SettingsRuleExemption, SpinoffPolicy, TradeBatch, BatchTrade,
-                  ClientConsent, ReleaseControl]
+                  ClientConsent, ReleaseControl, GrantEvent]
+# Written once and kept (the application role may not update or delete them): audited when made.
+APPEND_ONLY = [m for m in AUDITED_MODELS if getattr(m, "append_only", False)]
+CHANGEABLE = [m for m in AUDITED_MODELS if m not in APPEND_ONLY]
 
 
 def _security(name="Audit Security"):
@@ -173,6 +177,8 @@ def _make(model, persona):
                                   household=persona.household), "name"),
         TaxEntity: (lambda: TaxEntity(code="TE-AUD"), "code"),
         CustomField: (lambda: CustomField(name="tier"), "label"),
+        GrantEvent: (lambda: GrantEvent(advisor=persona.advisor, household=persona.household,
+                                        kind="granted", reason="takes over"), "reason"),
         AccountHold: (lambda: AccountHold(account=persona.account, kind="suspension",
                                           reason="client request", source="user:1"), "reason"),
         AssetClass: (lambda: AssetClass(code="EQ", name="Equity"), "name"),
@@ -246,7 +252,7 @@ def _make(model, persona):
     }[model]
 
 
-@pytest.mark.parametrize("model", AUDITED_MODELS, ids=lambda m: m.__name__)
+@pytest.mark.parametrize("model", CHANGEABLE, ids=lambda m: m.__name__)
 def test_create_update_delete_record_who_when_why(model, alice_firm):
     factory, field = _make(model, alice_firm)
     before = dt.datetime.now(dt.UTC)
@@ -281,6 +287,22 @@ def test_create_update_delete_record_who_when_why(model, alice_firm):
     assert all(h.history_date >= before and h.history_date.tzinfo is not None for h in history)
     diff = changed.diff_against(created)
     assert [c.field for c in diff.changes] == [field]
+
+
+@pytest.mark.parametrize("model", APPEND_ONLY, ids=lambda m: m.__name__)
+def test_an_append_only_object_records_who_when_why_once_and_stays(model, alice_firm):
+    factory, field = _make(model, alice_firm)
+    with firm_context(alice_firm.firm):
+        with audit_context(user=alice_firm.admin, reason="made for the audit test"):
+            obj = factory()
+            obj.save()
+        created = model.history.get(id=obj.pk)
+        setattr(obj, field, _new_value(field))
+        with audit_context(user=alice_firm.admin, reason="changed"), \
+                pytest.raises(DatabaseError), transaction.atomic():
+            obj.save()
+    assert (created.history_type, created.history_user, created.history_change_reason) == (
+        "+", alice_firm.admin, "made for the audit test")
 
 
 def test_people_are_deactivated_never_deleted(alice_firm):

@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import AccountSettings
+from accounts.services.grants import advisor_grant
 from accounts.services.settings import account_settings_update
 from rebal.audit import audit_context
 from rebal.firm_context import firm_context
@@ -128,6 +129,24 @@ def test_a_trade_edit_and_the_approval_with_the_record_behind_the_trade(alice_fi
         (changes["second"].email, "edit checked", batch.pk)]
     assert ("status", "pending_review", "approved") in [
         (c.name, c.before, c.after) for c in approval[0].changes]
+
+
+def test_a_grant_shows_who_let_which_advisor_see_what_and_why(alice_firm):
+    with firm_context(alice_firm.firm):
+        advisor_grant(advisor=alice_firm.advisor, household=alice_firm.other_household,
+                      acting_user=alice_firm.admin, reason="covers for a colleague on leave")
+    grant = _page(alice_firm.firm, model="accounts.grantevent").entries[0]
+    assert (grant.type.label, grant.action, grant.who, grant.reason) == (
+        "Advisor grant", "created", alice_firm.admin.email, "covers for a colleague on leave")
+    shown = {c.name: c.after for c in grant.changes}
+    assert (shown["kind"], shown["advisor"], shown["household"], shown["acted_by"]) == (
+        "granted", alice_firm.advisor.email, alice_firm.other_household.pk,
+        alice_firm.admin.email)
+    page = Client()
+    page.force_login(alice_firm.compliance)
+    listed = text_of(page.get("/compliance/audit/", {"model": "accounts.grantevent"})
+                     .content.decode())
+    assert "Advisor grant" in listed and "covers for a colleague on leave" in listed
 
 
 def test_filters_by_person_dates_and_object(alice_firm, changes):
