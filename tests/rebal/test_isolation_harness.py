@@ -85,6 +85,18 @@ def _url(name: str, obj: Any = None) -> str:
     return reverse(name, kwargs={"pk": obj.pk} if obj is not None else None)
 
 
+PAGES = sorted(name for name, case in ROUTES.items() if isinstance(case, PageList | PageObject))
+
+
+def page_request(name: str, data: FirmData) -> tuple[str, tuple[str, ...], list[str]]:
+    """A page route of the registry: its URL (on the firm's object), the methods it answers
+    and what of the firm's data its list would show."""
+    case = ROUTES[name]
+    if isinstance(case, PageObject):
+        return _url(name, case.obj(data)), case.methods, []
+    return _url(name), ("get",), case.markers(data)
+
+
 def _clients(a: FirmData, b: FirmData) -> tuple[Client, list[Client]]:
     owner = Client()
     owner.force_login(a.personas.admin)

@@ -8,11 +8,9 @@ import pytest
 from django.test import Client
 
 from rebal.audit import audit_context
-from tests.isolation import ROUTES, PageList, PageObject
-from tests.rebal.test_isolation_harness import _url, firm_data
+from tests.rebal.test_isolation_harness import PAGES, firm_data, page_request
 
 pytestmark = pytest.mark.django_db
-PAGES = sorted(name for name, case in ROUTES.items() if isinstance(case, PageList | PageObject))
 
 
 @pytest.fixture
@@ -29,10 +27,7 @@ def unverified(alice_firm):
 @pytest.mark.parametrize("name", PAGES)
 def test_a_page_needs_the_second_factor(name, unverified):
     data, client = unverified
-    case = ROUTES[name]
-    url = _url(name, case.obj(data)) if isinstance(case, PageObject) else _url(name)
-    methods = case.methods if isinstance(case, PageObject) else ("get",)
-    markers = case.markers(data) if isinstance(case, PageList) else []
+    url, methods, markers = page_request(name, data)
     for method in methods:
         response = getattr(client, method)(url)
         assert response.status_code == 302, (method, response.status_code)
