@@ -23,6 +23,20 @@ def admin_firm(db_call: Callable[..., Any]) -> LiveFirm:
     return db_call(lambda: create_live_firm("ADMIN"))
 
 
+def _signed_in_elsewhere(chromium: Any, live_site: Any, email: str, password: str
+                         ) -> tuple[Any, Any]:
+    """A browser of its own (a context and its page) signed in through the form."""
+    context = chromium.new_context(base_url=live_site.url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.goto("/auth/login/")
+    page.fill("#id_username", email)
+    page.fill("#id_password", password)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
+    return context, page
+
+
 def test_firm_admin_makes_a_team_and_grants_a_household_the_advisor_then_sees(
         page, chromium, live_site, sign_in, admin_firm):
     advisor_email = admin_firm.emails["advisor"]
@@ -72,15 +86,9 @@ def test_firm_admin_makes_a_team_and_grants_a_household_the_advisor_then_sees(
     page.screenshot(path=str(ARTIFACTS / "firm-admin-dashboard.png"), full_page=True)
 
     # The advisor, in a browser of their own, now sees the Beta household.
-    context = chromium.new_context(base_url=live_site.url, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
-    advisor = context.new_page()
+    context, advisor = _signed_in_elsewhere(chromium, live_site, advisor_email,
+                                            admin_firm.password)
     try:
-        advisor.goto("/auth/login/")
-        advisor.fill("#id_username", advisor_email)
-        advisor.fill("#id_password", admin_firm.password)
-        with advisor.expect_navigation():
-            advisor.get_by_role("button", name="Sign in").click()
         advisor.goto("/households/")
         expect(advisor.locator("tbody tr")).to_have_count(2)
         advisor.get_by_role("link", name=beta.name).click()
@@ -102,15 +110,8 @@ def test_a_new_member_chooses_their_own_password_first(page, chromium, live_site
     expect(notice).to_contain_text(f"{email} is now a member.")
     one_time = notice.locator("code").inner_text()
 
-    context = chromium.new_context(base_url=live_site.url, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
-    newcomer = context.new_page()
+    context, newcomer = _signed_in_elsewhere(chromium, live_site, email, one_time)
     try:
-        newcomer.goto("/auth/login/")
-        newcomer.fill("#id_username", email)
-        newcomer.fill("#id_password", one_time)
-        with newcomer.expect_navigation():
-            newcomer.get_by_role("button", name="Sign in").click()
         expect(newcomer).to_have_url(f"{live_site.url}/auth/password/")
         expect(newcomer.get_by_test_id("password-must-change")).to_be_visible()
         newcomer.goto("/compliance/")  # nothing else opens yet
