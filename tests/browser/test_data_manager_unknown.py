@@ -88,6 +88,7 @@ def test_resolving_unknown_securities_clears_the_accounts_held_for_them(page, si
     page.get_by_test_id("unknown").get_by_role("link", name="Resolve").click()
     card = page.get_by_test_id("unknown-security").filter(has_text="APPLOLD")
     expect(card.get_by_test_id("holders")).to_have_text("held by 2 accounts")
+    page.screenshot(path=str(ARTIFACTS / "data-unknown-securities.png"), full_page=True)
     mapping = card.get_by_role("form", name="Map APPLOLD to an existing security")
     mapping.get_by_label("Ticker or CUSIP of the security").fill("aapl")
     mapping.get_by_label("Reason").fill("The custodian's old ticker for Apple")
