@@ -8,7 +8,7 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 
 from rebal.audit import audit_context
@@ -79,40 +79,43 @@ def keep_writes(response: ResponseT) -> ResponseT:
     return response
 
 
-SECOND_FACTOR_EXEMPT_PREFIXES = ("/auth/", "/static/", "/healthz", "/readyz", "/api/")
+# Pages a person must reach before the gates open: signing in and out, the gates' own pages.
+GATE_EXEMPT_PREFIXES = ("/auth/", "/static/", "/healthz", "/readyz")
 
 
-class SecondFactorRequiredMiddleware:
-    """Sends a signed-in but unverified person to the second-factor page when one is required.
-
-    Required when the platform requires it (production), the firm requires it, or the person has
-    enrolled a device. API requests authenticate with tokens and are not affected.
+class SignInGateMiddleware:
+    """Holds a signed-in person at the gates before any page or API call of the firm: the second
+    factor when one is required (the platform requires it in production, the firm requires it,
+    or the person enrolled a device), then a password of their own when they signed in with a
+    one-time password. Pages redirect to the gate's page; API calls made with the session get a
+    403 in the API's error shape. API tokens are not people: their requests carry no session
+    user here, and pass.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if needs_second_factor(request) and not request.path.startswith(
-            SECOND_FACTOR_EXEMPT_PREFIXES
-        ):
-            return redirect("otp")
-        return self.get_response(request)
+        gate = _closed_gate(request)
+        if gate is None or request.path.startswith(GATE_EXEMPT_PREFIXES):
+            return self.get_response(request)
+        page, code, message = gate
+        if request.path.startswith("/api/"):
+            return JsonResponse({"error": {"status": 403, "code": code, "message": message,
+                                           "fields": {}}}, status=403)
+        return redirect(page)
 
 
-class PasswordChangeRequiredMiddleware:
-    """Sends a person signed in with a one-time password to choose their own before anything
-    else (after the second factor, which the password page needs no less)."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = request.user
-        if (user.is_authenticated and user.password_must_change
-                and not request.path.startswith(SECOND_FACTOR_EXEMPT_PREFIXES)):
-            return redirect("password-change")
-        return self.get_response(request)
+def _closed_gate(request: HttpRequest) -> tuple[str, str, str] | None:
+    """The first gate the person has not passed: its page, error code and message."""
+    if needs_second_factor(request):
+        return ("otp", "second_factor_required",
+                "Verify your second factor at /auth/second-factor/ first.")
+    user = request.user
+    if user.is_authenticated and user.password_must_change:
+        return ("password-change", "password_change_required",
+                "Choose your own password at /auth/password/ first.")
+    return None
 
 
 def second_factor_required(request: HttpRequest) -> bool:

@@ -56,8 +56,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "rebal.middleware.FirmContextMiddleware",
-    "rebal.middleware.SecondFactorRequiredMiddleware",
-    "rebal.middleware.PasswordChangeRequiredMiddleware",
+    "rebal.middleware.SignInGateMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

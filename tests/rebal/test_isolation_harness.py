@@ -97,6 +97,15 @@ def page_request(name: str, data: FirmData) -> tuple[str, tuple[str, ...], list[
     return _url(name), ("get",), case.markers(data)
 
 
+APIS = sorted(name for name, case in ROUTES.items() if isinstance(case, ApiList | ApiObject))
+
+
+def api_url(name: str, data: FirmData) -> str:
+    """An API route of the registry's URL (on the firm's object for an object route)."""
+    case = ROUTES[name]
+    return _url(name, case.obj(data)) if isinstance(case, ApiObject) else _url(name)
+
+
 def _clients(a: FirmData, b: FirmData) -> tuple[Client, list[Client]]:
     owner = Client()
     owner.force_login(a.personas.admin)

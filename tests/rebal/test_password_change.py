@@ -1,7 +1,7 @@
-"""A person signed in with a one-time password (a new member's, a new firm's first admin's)
-chooses their own before anything else: every page of the registry (tests/isolation.py) sends
-them to the password page and shows none of the firm's data; the change follows the firm's
-password rules, is recorded with its reason, and opens the pages."""
+"""A person signed in with a one-time password (a new member's, a new firm's first admin's) chooses
+their own before anything else: every page of the registry (tests/isolation.py) sends them to
+the password page and shows none of the firm's data, every API route answers 403; the change
+follows the firm's password rules, is recorded with its reason, and opens the pages."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.test import Client
 
 from rebal.audit import audit_context
 from rebal.models import User
-from tests.rebal.test_isolation_harness import PAGES, firm_data, page_request
+from tests.rebal.test_isolation_harness import APIS, PAGES, api_url, firm_data, page_request
 
 pytestmark = pytest.mark.django_db
 ONE_TIME = "one-time-Kx8pQ2"
@@ -39,6 +39,14 @@ def test_a_page_waits_for_a_password_of_ones_own(name, newcomer):
         assert response.status_code == 302, (method, response.status_code)
         assert response["Location"] == "/auth/password/"
         assert not [m for m in markers if m in response.content.decode()]
+
+
+@pytest.mark.parametrize("name", APIS)
+def test_the_api_with_the_session_waits_too(name, newcomer):
+    data, client = newcomer
+    response = client.get(api_url(name, data))
+    assert response.status_code == 403, response.status_code
+    assert response.json()["error"]["code"] == "password_change_required"
 
 
 def test_the_change_keeps_the_rules_and_opens_the_pages(newcomer, alice_firm):
