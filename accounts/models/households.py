@@ -62,8 +62,9 @@ class Household(FirmOwnedModel):
 
     @classmethod
     def assigned_to_ids(cls, user: Any) -> list[int]:
-        return list(_granted(user, cls, "accounts.view_household")
-                    .values_list("object_id", flat=True))
+        """The ids of the current firm's households granted to `user` (the permission rows
+        hold every firm's grants to a person in several firms)."""
+        return list(cls.objects.filter(cls.assigned_to(user)).values_list("pk", flat=True))
 
 
 class Account(FirmOwnedModel):
